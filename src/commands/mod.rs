@@ -1,0 +1,4 @@
+//! One module per subcommand. Each resolves its arguments, calls the pure stages and writes data
+//! to stdout.
+
+pub mod schema;

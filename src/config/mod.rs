@@ -1,0 +1,11 @@
+//! The configuration language: the raw model, reading files with their includes, the JSON Schema,
+//! and the map from JSON Pointers to source positions that every diagnostic uses.
+
+pub mod action;
+pub mod kinds;
+pub mod model;
+pub mod schema;
+pub mod test_case;
+
+pub use action::{ActionConfig, Trigger};
+pub use model::ConfigFile;

@@ -1,0 +1,59 @@
+//! Operational errors: things that went wrong outside the user's YAML (I/O, HTTP, the tenant, Node).
+//!
+//! Problems in the user's input are not errors but [`crate::diagnostics::Diagnostic`]s, collected
+//! many per run. This type carries context for one failure; [`crate::output`] writes it for people
+//! and [`Error::exit_code`] is the one place that maps outcomes to exit codes.
+
+use std::path::PathBuf;
+
+/// An operational failure with its context.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("could not {action} `{path}`")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The input had problems that were already reported as diagnostics.
+    #[error("{count} error(s) in the configuration")]
+    InvalidConfig { count: usize },
+    /// The command line asked for something that cannot be done.
+    #[error("{0}")]
+    Usage(String),
+    /// A failure with a message already written for people, and an optional hint.
+    #[error("{message}")]
+    Other {
+        message: String,
+        hint: Option<String>,
+    },
+}
+
+impl Error {
+    /// A failure with a message and a hint for the user.
+    pub fn other(message: impl Into<String>, hint: Option<String>) -> Self {
+        Error::Other {
+            message: message.into(),
+            hint,
+        }
+    }
+
+    /// The process exit code for this error. Every command exits 1 on failure; 2 is reserved for
+    /// `plan --detailed-exitcode` meaning "changes present", as terraform does.
+    pub fn exit_code(&self) -> u8 {
+        1
+    }
+
+    /// A hint to print under the message, if any.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Error::Other { hint, .. } => hint.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// The result type of operational code.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
