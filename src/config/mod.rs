@@ -5,6 +5,7 @@ pub mod action;
 pub mod kinds;
 pub mod model;
 pub mod schema;
+pub mod target;
 pub mod test_case;
 
 pub use action::{ActionConfig, Trigger};
