@@ -3,5 +3,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod diagnostics;
 pub mod error;
 pub mod output;
+pub mod validate;

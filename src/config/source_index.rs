@@ -1,0 +1,85 @@
+//! Positions in a source file, found by JSON Pointer. Every diagnostic, from the JSON Schema pass
+//! or a semantic check, names a pointer; this index turns it into `line:col` and a byte span.
+
+use std::collections::HashMap;
+
+/// A position in a file: 1-based line and column (in characters) and the byte offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+    pub offset: usize,
+}
+
+impl Pos {
+    /// The position of `line:column` (1-based, column in characters) in `text`.
+    pub fn from_line_col(text: &str, line: usize, column: usize) -> Pos {
+        let line_start = text
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum::<usize>();
+        let rest = &text[line_start.min(text.len())..];
+        let col_bytes = rest
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(rest.len(), |(i, _)| i);
+        Pos {
+            line: line.max(1),
+            column: column.max(1),
+            offset: line_start + col_bytes,
+        }
+    }
+}
+
+/// Pointer → position of the key (for mapping entries) and of the value.
+#[derive(Debug, Default, Clone)]
+pub struct SourceIndex {
+    keys: HashMap<String, Pos>,
+    values: HashMap<String, Pos>,
+}
+
+impl SourceIndex {
+    pub(crate) fn set_key(&mut self, ptr: String, pos: Pos) {
+        self.keys.insert(ptr, pos);
+    }
+
+    pub(crate) fn set_value(&mut self, ptr: String, pos: Pos) {
+        self.values.insert(ptr, pos);
+    }
+
+    /// Where the key of the entry at `ptr` is written.
+    pub fn key(&self, ptr: &str) -> Option<Pos> {
+        self.keys.get(ptr).copied()
+    }
+
+    /// Where the value at `ptr` starts.
+    pub fn value(&self, ptr: &str) -> Option<Pos> {
+        self.values.get(ptr).copied()
+    }
+
+    /// The best position for a pointer: the value if known, else the closest known ancestor.
+    pub fn locate(&self, ptr: &str) -> Pos {
+        let mut p = ptr;
+        loop {
+            if let Some(pos) = self.value(p) {
+                return pos;
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => {
+                    return Pos {
+                        line: 1,
+                        column: 1,
+                        offset: 0,
+                    };
+                }
+            }
+        }
+    }
+
+    /// The position of the key at `ptr` if it has one, else of its value.
+    pub fn locate_key(&self, ptr: &str) -> Pos {
+        self.key(ptr).unwrap_or_else(|| self.locate(ptr))
+    }
+}

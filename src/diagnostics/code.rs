@@ -1,0 +1,84 @@
+//! The diagnostic codes: stable names that tools and docs can rely on.
+
+use std::fmt;
+
+macro_rules! codes {
+    ($($variant:ident => $name:literal: $doc:literal,)*) => {
+        /// A stable diagnostic code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Code {
+            /// The code as printed in `error[code]`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $name,)*
+                }
+            }
+
+            /// Every code with its description, for documentation and tests.
+            pub fn all() -> &'static [(Code, &'static str)] {
+                &[$((Code::$variant, $doc),)*]
+            }
+        }
+    };
+}
+
+codes! {
+    Io => "io": "the file cannot be read",
+    NotUtf8 => "not-utf8": "the file is not UTF-8 text",
+    TooLarge => "too-large": "the file is larger than the loader accepts",
+    Empty => "empty": "the file holds no configuration",
+    Syntax => "yaml-syntax": "the YAML cannot be parsed (including tabs used for indentation, alias bombs and too deep nesting)",
+    DuplicateKey => "duplicate-key": "a key appears twice in one mapping",
+    UnknownField => "unknown-field": "a key that the configuration language does not have",
+    MissingField => "missing-field": "a required key is absent",
+    Type => "type": "a value has the wrong type",
+    InvalidValue => "invalid-value": "a value is outside what is allowed (enum, range, format)",
+    UnknownKind => "unknown-kind": "an action `kind` that does not exist",
+    NotInFragment => "not-in-fragment": "an included fragment sets a key only a tenant file may set",
+    MissingTenant => "missing-tenant": "a tenant file without `version` or `tenant`",
+    BadDomain => "bad-domain": "`tenant.domain` is not a usable target",
+    IncludeMissing => "include-missing": "an included file does not exist",
+    IncludeCycle => "include-cycle": "files include each other in a cycle",
+    DuplicateAction => "duplicate-action": "two files declare the same action or secret differently",
+    UnknownAction => "unknown-action": "a flow entry names an action that is not declared",
+    DuplicateBinding => "duplicate-binding": "an action appears twice in one trigger's flow",
+    WrongTrigger => "wrong-trigger": "an action is bound to a trigger it does not target",
+    UnknownSecret => "unknown-secret": "an action needs a secret that is not declared",
+    ActionName => "action-name": "an action name Auth0 would refuse",
+    RestrictedClaim => "restricted-claim": "a claim name that Auth0 silently drops, or a reserved namespace",
+    TooManyBindings => "too-many-bindings": "more than 20 actions bound to one trigger",
+    TooManySecrets => "too-many-secrets": "more than 30 secrets for one action",
+    Runtime => "runtime": "a runtime the trigger does not support",
+    ClaimSize => "claim-size": "literal claims larger than Auth0's 100 kB limit",
+    HasuraRole => "hasura-role": "a Hasura default role outside the allowed roles, or an empty role",
+    HasuraVariable => "hasura-variable": "a Hasura session variable that is not `x-hasura-*` or not a string",
+    HasuraAdmin => "hasura-admin": "a Hasura rule grants the `admin` role",
+    TinybirdScope => "tinybird-scope": "a Tinybird scope option that does not fit its type, or a bad pipe name",
+    TinybirdExpiry => "tinybird-expiry": "a Tinybird token lifetime that is not positive or too long",
+    EventPath => "event-path": "a path that does not exist in the post-login event",
+    ClaimValue => "claim-value": "a claim without exactly one of `value` and `path`",
+    Url => "url": "a URL that is not https (or loopback http)",
+    CustomCode => "custom-code": "the code file of a `custom` action is missing",
+    Dependency => "dependency": "an npm dependency Auth0 would refuse",
+    TestCase => "test-case": "a test case that cannot run",
+    UnusedSecret => "unused-secret": "a declared secret that no action uses",
+    UnboundAction => "unbound-action": "a declared action that no flow binds",
+    NonNamespacedClaim => "non-namespaced-claim": "a non-namespaced claim on the access token",
+    PersistedCredential => "persisted-credential": "a token stored in `app_metadata` persists a credential",
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
