@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check tenant files and report every problem with its file, line and column.
-    //Validate(ValidateArgs),
+    Validate(ValidateArgs),
     /// Print the JSON Schema of the configuration language.
     Schema,
 }
@@ -69,6 +69,7 @@ pub fn main() -> ExitCode {
 /// Runs one parsed command line and returns its exit code on success.
 pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
+        Command::Validate(args) => commands::validate::run(&args),
         Command::Schema => commands::schema::run(),
     }
 }

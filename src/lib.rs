@@ -5,5 +5,6 @@ pub mod commands;
 pub mod config;
 pub mod diagnostics;
 pub mod error;
+pub mod event_paths;
 pub mod output;
 pub mod validate;

@@ -2,3 +2,4 @@
 //! to stdout.
 
 pub mod schema;
+pub mod validate;

@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod kinds;
+pub mod load;
 pub mod model;
 pub mod schema;
 pub mod target;
