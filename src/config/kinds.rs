@@ -115,8 +115,7 @@ pub struct TinybirdSpec {
     pub workspace_id: String,
     /// Name of the secret holding the workspace admin token, which signs the JWT.
     pub signing_key: String,
-    /// Token lifetime in seconds.
-    #[schemars(range(min = 1))]
+    /// Token lifetime in seconds (positive).
     pub expires_in: i64,
     /// Prefix of the token's `name`, which is the prefix followed by `event.user.user_id`.
     pub name_prefix: Option<String>,

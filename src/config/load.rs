@@ -272,11 +272,14 @@ impl Loader {
         let parsed = match yaml_tree::parse(&text) {
             Ok(p) => p,
             Err(e) => {
-                let d = Diagnostic::error(Code::Syntax, e.message).at(path, "", e.pos);
-                let d = if text.contains('\t') {
-                    d.with_hint("YAML does not allow tabs for indentation; use spaces")
-                } else {
-                    d
+                let d = match indent_tab(&text) {
+                    // The parser reports where it gave up; the tab is what the user must fix.
+                    Some(pos) => {
+                        Diagnostic::error(Code::Syntax, "tab character used for indentation")
+                            .at(path, "", Some(pos))
+                            .with_hint("YAML indents with spaces only; replace the tab")
+                    }
+                    None => Diagnostic::error(Code::Syntax, e.message).at(path, "", e.pos),
                 };
                 self.diags.push(d);
                 self.files.push(SourceFile {
@@ -362,11 +365,12 @@ impl Loader {
     }
 
     fn record_origins(&mut self, idx: usize, cfg: &ConfigFile) {
+        // The first file to declare a name owns it; a later duplicate is reported, not recorded.
         for name in cfg.actions.keys() {
-            self.origins.actions.insert(name.clone(), idx);
+            self.origins.actions.entry(name.clone()).or_insert(idx);
         }
         for name in cfg.secrets.keys() {
-            self.origins.secrets.insert(name.clone(), idx);
+            self.origins.secrets.entry(name.clone()).or_insert(idx);
         }
         for i in 0..cfg.tests.len() {
             self.origins.tests.push((idx, i));
@@ -414,15 +418,15 @@ impl Loader {
 
     fn merge(&mut self, frag_idx: usize, frag: ConfigFile, into: &mut ConfigFile) {
         for (name, action) in frag.actions {
-            if into.actions.contains_key(&name) {
-                self.duplicate(
-                    frag_idx,
-                    format!("/actions/{}", yaml_tree::escape_pointer(&name)),
-                    &name,
-                    "action",
-                );
-            } else {
-                into.actions.insert(name, action);
+            match into.actions.entry(name) {
+                std::collections::btree_map::Entry::Occupied(e) => {
+                    let ptr = format!("/actions/{}", yaml_tree::escape_pointer(e.key()));
+                    let name = e.key().clone();
+                    self.duplicate(frag_idx, ptr, &name, "action");
+                }
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(action);
+                }
             }
         }
         for (name, source) in frag.secrets {
@@ -445,7 +449,6 @@ impl Loader {
     }
 
     fn duplicate(&mut self, frag_idx: usize, ptr: String, name: &str, what: &str) {
-        // The fragment's own origin entry was overwritten by record_origins; point at the fragment.
         let f = Finding::error(
             Code::DuplicateAction,
             ptr.clone(),
@@ -485,6 +488,19 @@ fn read_side_files(tenant: &mut LoadedTenant, diags: &mut Vec<Diagnostic>) {
             diags.push(tenant.locate(f));
         }
     }
+}
+
+/// The first tab in the leading whitespace of a line, if any.
+fn indent_tab(text: &str) -> Option<super::source_index::Pos> {
+    text.lines().enumerate().find_map(|(i, line)| {
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let col = indent.find('\t')?;
+        Some(super::source_index::Pos::from_line_col(
+            text,
+            i + 1,
+            col + 1,
+        ))
+    })
 }
 
 fn canonical(p: &Path) -> PathBuf {

@@ -52,7 +52,6 @@ codes! {
     RestrictedClaim => "restricted-claim": "a claim name that Auth0 silently drops, or a reserved namespace",
     TooManyBindings => "too-many-bindings": "more than 20 actions bound to one trigger",
     TooManySecrets => "too-many-secrets": "more than 30 secrets for one action",
-    Runtime => "runtime": "a runtime the trigger does not support",
     ClaimSize => "claim-size": "literal claims larger than Auth0's 100 kB limit",
     HasuraRole => "hasura-role": "a Hasura default role outside the allowed roles, or an empty role",
     HasuraVariable => "hasura-variable": "a Hasura session variable that is not `x-hasura-*` or not a string",

@@ -56,7 +56,7 @@ fn hasura(spec: &HasuraSpec, base: &str, out: &mut Vec<Finding>) {
     }
     if let Some(sync) = &spec.sync {
         let idents = [("table", &sync.table), ("constraint", &sync.constraint)];
-        let cols = sync.update_columns.iter().enumerate().map(|(i, c)| (i, c));
+        let cols = sync.update_columns.iter().enumerate();
         for (field, value) in idents {
             graphql_name(value, &format!("{base}/sync/{field}"), out);
         }

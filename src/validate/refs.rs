@@ -21,10 +21,10 @@ pub fn check(cfg: &ConfigFile) -> Vec<Finding> {
 }
 
 fn flow(cfg: &ConfigFile, out: &mut Vec<Finding>) {
-    let Some(flow) = &cfg.flow else { return };
     let names: Vec<&str> = cfg.actions.keys().map(String::as_str).collect();
     let mut bound = BTreeSet::new();
-    for (trigger, list) in flow.triggers() {
+    let triggers = cfg.flow.as_ref().map(|f| f.triggers()).unwrap_or_default();
+    for (trigger, list) in triggers {
         let mut seen = BTreeMap::new();
         for (i, name) in list.iter().enumerate() {
             let ptr = format!("/flow/{}/{i}", trigger.id());

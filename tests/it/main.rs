@@ -1,1 +1,5 @@
-fn main() {}
+//! The one integration-test binary (one link step instead of one per file). Each module covers
+//! one capability; shared helpers live in `common`.
+
+mod common;
+mod validate;
