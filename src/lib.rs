@@ -5,3 +5,4 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod output;
+pub mod tenant;
