@@ -19,7 +19,7 @@ use super::credentials::Credentials;
 use super::error::{ApiErrorBody, Endpoint, Error, TransportFailure, scopes_in_message};
 use super::hints::Hints;
 use super::rate_limiter::{Permit, RateLimiter};
-use super::redact::{loggable_body, redact_known};
+use super::redact::{loggable_body, redact_known, secret_values};
 use super::retry::{Decision, Failure, RetryPolicy, Safety, decide, jitter_unit};
 use super::secret::Secret;
 use crate::config::model::RateLimit;
@@ -250,13 +250,20 @@ impl TenantClient {
     async fn send_loop(&self, call: &Call, token: Option<&Secret>) -> Result<Vec<u8>> {
         let policy = self.inner.retry;
         let (mut retries, mut limited) = (0u32, 0u32);
+        // Everything this call must keep out of logs and errors, including the secret values
+        // it carries, which a server could echo back in an error message.
+        let mut known = self.known_secrets();
+        known.extend(call.body.as_deref().map(secret_values).unwrap_or_default());
         loop {
             // The token exchange is not a Management API request and is not paced.
             let permit = match token {
                 Some(_) => Some(self.inner.limiter.acquire().await),
                 None => None,
             };
-            let failed = match self.attempt(call, token, permit, retries + limited).await {
+            let failed = match self
+                .attempt(call, token, permit, retries + limited, &known)
+                .await
+            {
                 Ok(body) => return Ok(body),
                 Err(failed) => failed,
             };
@@ -315,6 +322,7 @@ impl TenantClient {
         token: Option<&Secret>,
         permit: Option<Permit>,
         retry: u32,
+        known: &[String],
     ) -> std::result::Result<Vec<u8>, Failed> {
         let method = Method::from_bytes(call.endpoint.method.as_bytes()).unwrap_or(Method::GET);
         let mut request = self.inner.http.request(method, call.url.clone());
@@ -322,7 +330,7 @@ impl TenantClient {
             request = request.bearer_auth(token.expose());
         }
         if let Some(body) = &call.body {
-            tracing::trace!(endpoint = %call.endpoint, body = %self.loggable(body), "request body");
+            tracing::trace!(endpoint = %call.endpoint, body = %loggable(body, known), "request body");
             request = request
                 .header("content-type", "application/json")
                 .body(body.clone());
@@ -348,7 +356,7 @@ impl TenantClient {
             Ok(body) => body.to_vec(),
             Err(e) => return Err(self.transport_failure(call.endpoint, &e)),
         };
-        tracing::trace!(endpoint = %call.endpoint, status = status.as_u16(), body = %self.loggable(&body), "response body");
+        tracing::trace!(endpoint = %call.endpoint, status = status.as_u16(), body = %loggable(&body, known), "response body");
         if status.is_success() {
             return Ok(body);
         }
@@ -362,7 +370,7 @@ impl TenantClient {
         };
         Err(Failed {
             failure,
-            error: self.status_error(call.endpoint, status.as_u16(), &body),
+            error: self.status_error(call.endpoint, status.as_u16(), &body, known),
             hints,
         })
     }
@@ -389,8 +397,13 @@ impl TenantClient {
         }
     }
 
-    fn status_error(&self, endpoint: Endpoint, status: u16, body: &[u8]) -> Error {
-        let known = self.known_secrets();
+    fn status_error(
+        &self,
+        endpoint: Endpoint,
+        status: u16,
+        body: &[u8],
+        known: &[String],
+    ) -> Error {
         let known: Vec<&str> = known.iter().map(String::as_str).collect();
         let mut parsed: ApiErrorBody = serde_json::from_slice(body).unwrap_or_default();
         if parsed == ApiErrorBody::default() && !body.is_empty() {
@@ -449,13 +462,13 @@ impl TenantClient {
         }
         known
     }
+}
 
-    /// Only evaluated by `tracing::trace!` when trace is on, so it costs nothing otherwise.
-    fn loggable(&self, body: &[u8]) -> String {
-        let known = self.known_secrets();
-        let known: Vec<&str> = known.iter().map(String::as_str).collect();
-        loggable_body(body, &known)
-    }
+/// A body for a trace line. Only evaluated by `tracing::trace!` when trace is on, so it costs
+/// nothing otherwise.
+fn loggable(body: &[u8], known: &[String]) -> String {
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    loggable_body(body, &known)
 }
 
 /// `reqwest::Error::without_url` consumes the error; this gives the same text by reference.

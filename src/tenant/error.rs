@@ -206,6 +206,17 @@ pub fn scopes_in_message(message: &str) -> Vec<String> {
         .collect()
 }
 
+/// Words of rustls and hyper messages that mean the TLS layer failed ("corrupt message" is what
+/// rustls says when the server does not speak TLS at all).
+const TLS_SIGNS: &[&str] = &[
+    "certificate",
+    "tls",
+    "handshake",
+    "corrupt message",
+    "peer misbehaved",
+    "alert received",
+];
+
 /// How a request failed below HTTP, decided from reqwest's flags and its error chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportFailure {
@@ -230,10 +241,7 @@ impl TransportFailure {
             TransportFailure::Dns
         } else if lower.contains("connection refused") {
             TransportFailure::Refused
-        } else if lower.contains("certificate")
-            || lower.contains("tls")
-            || lower.contains("handshake")
-        {
+        } else if TLS_SIGNS.iter().any(|sign| lower.contains(sign)) {
             TransportFailure::Tls(chain.last().cloned().unwrap_or_default())
         } else if is_timeout || lower.contains("timed out") {
             TransportFailure::Timeout
@@ -301,6 +309,14 @@ mod tests {
         assert!(
             matches!(TransportFailure::classify(false, &tls), TransportFailure::Tls(d) if d.contains("UnknownIssuer"))
         );
+        let plain_http = chain(&[
+            "client error (Connect)",
+            "received corrupt message of type InvalidContentType",
+        ]);
+        assert!(matches!(
+            TransportFailure::classify(false, &plain_http),
+            TransportFailure::Tls(_)
+        ));
         assert_eq!(
             TransportFailure::classify(true, &chain(&["operation timed out"])),
             TransportFailure::Timeout

@@ -59,6 +59,32 @@ fn redact_secret_list(list: &mut Value) {
     }
 }
 
+/// The values of every `secrets[].value` in a request body: a server may echo them back in an
+/// error message, where only a textual pass can find them.
+pub fn secret_values(body: &[u8]) -> Vec<String> {
+    fn walk(value: &Value, inside_secrets: bool, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    match child {
+                        Value::String(s) if inside_secrets && key == "value" => out.push(s.clone()),
+                        _ => walk(child, key == "secrets", out),
+                    }
+                }
+            }
+            Value::Array(items) => items
+                .iter()
+                .for_each(|item| walk(item, inside_secrets, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(json) = serde_json::from_slice::<Value>(body) {
+        walk(&json, false, &mut out);
+    }
+    out
+}
+
 /// Replaces every occurrence of each known secret in `text`.
 pub fn redact_known(text: &str, known: &[&str]) -> String {
     let mut out = text.to_owned();
@@ -136,6 +162,14 @@ mod tests {
             &["tok123", "cs-456", ""],
         );
         assert_eq!(out, "not json: Bearer [redacted] and [redacted]");
+    }
+
+    #[test]
+    fn finds_the_secret_values_of_a_request() {
+        let body = json!({"secrets": [{"name": "A", "value": "x1"}, {"name": "B", "value": "x2"}],
+                          "bindings": [{"ref": {"value": "not-a-secret"}}]});
+        assert_eq!(secret_values(body.to_string().as_bytes()), vec!["x1", "x2"]);
+        assert!(secret_values(b"not json").is_empty());
     }
 
     #[test]
