@@ -25,7 +25,7 @@ pub struct RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// A patient default for real tenants: 4 retries ≈ 4 s of backoff, 8 rate-limit retries.
+    /// A patient default for real tenants: 4 retries (2–4 s of backoff in all), 8 rate-limit retries.
     pub const DEFAULT: RetryPolicy = RetryPolicy {
         max_retries: 4,
         max_rate_limited: 8,
