@@ -23,6 +23,9 @@ pub enum Error {
     /// The command line asked for something that cannot be done.
     #[error("{0}")]
     Usage(String),
+    /// A request to a tenant failed.
+    #[error(transparent)]
+    Tenant(#[from] crate::tenant::Error),
     /// A failure with a message already written for people, and an optional hint.
     #[error("{message}")]
     Other {

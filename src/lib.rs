@@ -1,4 +1,8 @@
 //! loginflow manages an Auth0 tenant's login pipeline as code.
+//!
+//! Data flows one way: raw YAML (`config`) → validated tenant (`validate`) → rendered Actions;
+//! the live tenant (`tenant`) → the same vocabulary; the two → a plan → apply. See
+//! ARCHITECTURE.md for the code map and the invariants.
 
 pub mod cli;
 pub mod commands;
@@ -7,4 +11,5 @@ pub mod diagnostics;
 pub mod error;
 pub mod event_paths;
 pub mod output;
+pub mod tenant;
 pub mod validate;

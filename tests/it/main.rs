@@ -2,4 +2,5 @@
 //! one capability; shared helpers live in `common`.
 
 mod common;
+mod tenant;
 mod validate;
