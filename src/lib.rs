@@ -11,5 +11,7 @@ pub mod diagnostics;
 pub mod error;
 pub mod event_paths;
 pub mod output;
+pub mod plan;
+pub mod state;
 pub mod tenant;
 pub mod validate;

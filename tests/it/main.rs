@@ -2,5 +2,6 @@
 //! one capability; shared helpers live in `common`.
 
 mod common;
+mod plan_pure;
 mod tenant;
 mod validate;

@@ -1,0 +1,371 @@
+//! Computes a [`Plan`] from a desired and a live state. Pure: no I/O, deterministic output order
+//! (actions by name, triggers in the config's order), so the same inputs give the same plan.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use similar::TextDiff;
+
+use super::model::{
+    ActionFingerprint, ActionPlan, BindingPlan, FieldChange, LiveFingerprint, Op, Plan,
+    SecretChanges, UnownedAction,
+};
+use crate::config::action::Runtime;
+use crate::config::model::UnmanagedPolicy;
+use crate::state::{DesiredAction, DesiredState, LiveAction, LiveBinding, LiveState};
+
+/// A live state the plan cannot be computed against.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// Auth0 allows duplicate names in some paths; we cannot tell which one the config means.
+    #[error(
+        "the tenant has {count} actions named `{name}` (ids {ids}); remove or rename all but one in the Auth0 dashboard"
+    )]
+    DuplicateLiveName {
+        name: String,
+        count: usize,
+        ids: String,
+    },
+    /// `flow.unmanaged: error` and a binding this config does not own.
+    #[error(
+        "trigger `{trigger}` has bound actions loginflow does not manage ({names}) and `flow.unmanaged` is `error`"
+    )]
+    UnmanagedBinding { trigger: String, names: String },
+}
+
+/// Computes the plan of one tenant.
+pub fn compute(
+    tenant: &str,
+    desired: &DesiredState,
+    live: &LiveState,
+) -> Result<Plan, Vec<PlanError>> {
+    let by_name = index_live(live, desired)?;
+    let mut plan = Plan {
+        tenant: tenant.to_string(),
+        actions: Vec::new(),
+        bindings: Vec::new(),
+        unowned: Vec::new(),
+        warnings: Vec::new(),
+        kept: Vec::new(),
+        live: fingerprint(live),
+    };
+    for d in desired.actions.values() {
+        if let Some(a) = action_plan(d, by_name.get(d.name.as_str()).copied()) {
+            plan.actions.push(a);
+        }
+    }
+    for a in &live.actions {
+        if a.owner.is_none() || desired.actions.contains_key(&a.name) {
+            continue;
+        }
+        if desired.prune {
+            plan.actions.push(delete_plan(a));
+        } else {
+            plan.kept.push(a.name.clone());
+        }
+    }
+    plan.bindings = bindings(desired, live, &mut plan.warnings).map_err(|e| vec![e])?;
+    plan.unowned = unowned(desired, live, &plan.bindings);
+    warnings(live, &mut plan.warnings);
+    Ok(plan)
+}
+
+/// Live actions by name; duplicate names that the config declares are an error.
+fn index_live<'a>(
+    live: &'a LiveState,
+    desired: &DesiredState,
+) -> Result<BTreeMap<&'a str, &'a LiveAction>, Vec<PlanError>> {
+    let mut groups: BTreeMap<&str, Vec<&LiveAction>> = BTreeMap::new();
+    for a in &live.actions {
+        groups.entry(a.name.as_str()).or_default().push(a);
+    }
+    let errors: Vec<PlanError> = groups
+        .iter()
+        .filter(|(name, list)| {
+            list.len() > 1
+                && (desired.actions.contains_key(**name) || list.iter().any(|a| a.owner.is_some()))
+        })
+        .map(|(name, list)| PlanError::DuplicateLiveName {
+            name: name.to_string(),
+            count: list.len(),
+            ids: list
+                .iter()
+                .map(|a| a.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(groups.into_iter().map(|(k, v)| (k, v[0])).collect())
+}
+
+fn action_plan(d: &DesiredAction, live: Option<&LiveAction>) -> Option<ActionPlan> {
+    let Some(l) = live else {
+        return Some(ActionPlan {
+            name: d.name.clone(),
+            op: Op::Create,
+            id: None,
+            trigger: d.trigger.id().to_string(),
+            fields: Vec::new(),
+            code_diff: Some(diff("", &d.code, &d.name)),
+            secrets: SecretChanges {
+                added: d.secrets.keys().cloned().collect(),
+                ..Default::default()
+            },
+            notes: Vec::new(),
+        });
+    };
+    let fields = field_changes(d, l);
+    let secrets = secret_changes(d, l);
+    let code_same = l.code == d.code;
+    let draft_matches = code_same && fields.is_empty() && !secrets.any();
+    let mut notes = Vec::new();
+    let op = if l.owner.is_none() {
+        notes.push(
+            "not managed by loginflow yet: apply takes it over and adds the managed header".into(),
+        );
+        Op::Adopt
+    } else if !draft_matches {
+        if l.deployed.is_some() && !l.draft_is_deployed() {
+            notes.push(
+                "the draft has undeployed edits (e.g. from the dashboard); they will be replaced"
+                    .into(),
+            );
+        }
+        Op::Update
+    } else if !l.draft_is_deployed() || !l.all_changes_deployed {
+        notes.push(
+            if l.deployed.is_none() {
+                "never deployed"
+            } else {
+                "the draft differs from the deployed version"
+            }
+            .into(),
+        );
+        Op::Deploy
+    } else {
+        return None;
+    };
+    Some(ActionPlan {
+        name: d.name.clone(),
+        op,
+        id: Some(l.id.clone()),
+        trigger: d.trigger.id().to_string(),
+        fields,
+        code_diff: (!code_same).then(|| diff(&l.code, &d.code, &d.name)),
+        secrets,
+        notes,
+    })
+}
+
+fn field_changes(d: &DesiredAction, l: &LiveAction) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    let live_runtime = l.runtime.as_deref().and_then(Runtime::from_api);
+    if live_runtime != Some(d.runtime) {
+        out.push(FieldChange {
+            field: "runtime".into(),
+            before: l.runtime.clone().unwrap_or_else(|| "(none)".into()),
+            after: d.runtime.api_name().into(),
+        });
+    }
+    if l.dependencies != d.dependencies {
+        out.push(FieldChange {
+            field: "dependencies".into(),
+            before: deps(&l.dependencies),
+            after: deps(&d.dependencies),
+        });
+    }
+    if l.trigger != d.trigger.id() {
+        out.push(FieldChange {
+            field: "trigger".into(),
+            before: l.trigger.clone(),
+            after: d.trigger.id().into(),
+        });
+    }
+    out
+}
+
+fn deps(m: &BTreeMap<String, String>) -> String {
+    if m.is_empty() {
+        return "(none)".into();
+    }
+    m.iter()
+        .map(|(k, v)| format!("{k}@{v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn secret_changes(d: &DesiredAction, l: &LiveAction) -> SecretChanges {
+    let recorded = l.owner.as_ref().map(|o| &o.secrets);
+    let desired: BTreeSet<&String> = d.secrets.keys().collect();
+    let live: BTreeSet<&String> = l.secret_names.iter().collect();
+    SecretChanges {
+        added: desired.difference(&live).map(|s| s.to_string()).collect(),
+        removed: live.difference(&desired).map(|s| s.to_string()).collect(),
+        changed: d
+            .secrets
+            .iter()
+            .filter(|(name, fp)| {
+                live.contains(name) && recorded.and_then(|r| r.get(*name)) != Some(*fp)
+            })
+            .map(|(name, _)| name.clone())
+            .collect(),
+    }
+}
+
+fn delete_plan(a: &LiveAction) -> ActionPlan {
+    ActionPlan {
+        name: a.name.clone(),
+        op: Op::Delete,
+        id: Some(a.id.clone()),
+        trigger: a.trigger.clone(),
+        fields: Vec::new(),
+        code_diff: None,
+        secrets: SecretChanges::default(),
+        notes: vec!["managed by loginflow and no longer in the config; pruning deletes it".into()],
+    }
+}
+
+/// A unified diff, live → desired, labelled with the action's name.
+pub fn diff(before: &str, after: &str, name: &str) -> String {
+    TextDiff::from_lines(before, after)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("live/{name}.js"), &format!("desired/{name}.js"))
+        .to_string()
+}
+
+/// The binding lists that change. Ours follow the config; foreign ones follow `flow.unmanaged`.
+fn bindings(
+    desired: &DesiredState,
+    live: &LiveState,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<BindingPlan>, PlanError> {
+    let owned: BTreeSet<&str> = live
+        .actions
+        .iter()
+        .filter(|a| a.owner.is_some())
+        .map(|a| a.id.as_str())
+        .collect();
+    let mut out = Vec::new();
+    for (trigger, ours) in &desired.bindings {
+        let current: &[LiveBinding] = live
+            .bindings
+            .get(trigger.id())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let is_foreign = |b: &&LiveBinding| {
+            !owned.contains(b.action_id.as_str()) && !desired.actions.contains_key(&b.action_name)
+        };
+        let foreign: Vec<&LiveBinding> = current.iter().filter(is_foreign).collect();
+        let after = match desired.unmanaged {
+            UnmanagedPolicy::Remove => ours.clone(),
+            UnmanagedPolicy::Error if !foreign.is_empty() => {
+                return Err(PlanError::UnmanagedBinding {
+                    trigger: trigger.id().to_string(),
+                    names: foreign
+                        .iter()
+                        .map(|b| format!("`{}`", b.action_name))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+            _ => keep_foreign(current, &foreign, ours),
+        };
+        let before: Vec<String> = current.iter().map(|b| b.action_name.clone()).collect();
+        if !foreign.is_empty() && desired.unmanaged == UnmanagedPolicy::Keep {
+            warnings.push(format!(
+                "`{}` keeps {} binding(s) loginflow does not manage",
+                trigger.id(),
+                foreign.len()
+            ));
+        }
+        if before != after {
+            out.push(BindingPlan {
+                trigger: trigger.id().to_string(),
+                before,
+                after,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Foreign bindings before our first live binding stay in front; the rest follow ours.
+fn keep_foreign(current: &[LiveBinding], foreign: &[&LiveBinding], ours: &[String]) -> Vec<String> {
+    let first_ours = current
+        .iter()
+        .position(|b| !foreign.iter().any(|f| f.id == b.id))
+        .unwrap_or(current.len());
+    let (front, back): (Vec<&&LiveBinding>, Vec<&&LiveBinding>) = foreign
+        .iter()
+        .partition(|f| current.iter().position(|b| b.id == f.id).unwrap_or(0) < first_ours);
+    front
+        .iter()
+        .map(|b| b.action_name.clone())
+        .chain(ours.iter().cloned())
+        .chain(back.iter().map(|b| b.action_name.clone()))
+        .collect()
+}
+
+fn unowned(
+    desired: &DesiredState,
+    live: &LiveState,
+    changes: &[BindingPlan],
+) -> Vec<UnownedAction> {
+    live.actions
+        .iter()
+        .filter(|a| a.owner.is_none() && !desired.actions.contains_key(&a.name))
+        .map(|a| {
+            let bound_after = changes
+                .iter()
+                .find(|c| c.trigger == a.trigger)
+                .map(|c| c.after.contains(&a.name))
+                .unwrap_or_else(|| {
+                    live.bindings
+                        .values()
+                        .flatten()
+                        .any(|b| b.action_id == a.id)
+                });
+            UnownedAction {
+                name: a.name.clone(),
+                id: a.id.clone(),
+                trigger: a.trigger.clone(),
+                bound: bound_after,
+            }
+        })
+        .collect()
+}
+
+fn warnings(live: &LiveState, out: &mut Vec<String>) {
+    for a in &live.actions {
+        if let Some(r) = &a.runtime
+            && Runtime::from_api(r).is_none()
+        {
+            out.push(format!("live action `{}` uses runtime `{r}`, which loginflow does not manage (node18, node22)", a.name));
+        }
+    }
+}
+
+fn fingerprint(live: &LiveState) -> LiveFingerprint {
+    LiveFingerprint {
+        actions: live
+            .actions
+            .iter()
+            .map(|a| {
+                let fp = ActionFingerprint {
+                    id: a.id.clone(),
+                    updated_at: a.updated_at.clone(),
+                    deployed_version: a.deployed.as_ref().map(|v| v.id.clone()),
+                };
+                (a.name.clone(), fp)
+            })
+            .collect(),
+        bindings: live
+            .bindings
+            .iter()
+            .map(|(t, list)| (t.clone(), list.iter().map(|b| b.id.clone()).collect()))
+            .collect(),
+    }
+}

@@ -1,0 +1,8 @@
+//! Planning: the pure comparison of desired and live state, and the plan's renderings.
+
+pub mod compute;
+pub mod format;
+pub mod model;
+
+pub use compute::{PlanError, compute};
+pub use model::{ActionPlan, BindingPlan, Op, Plan};

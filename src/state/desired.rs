@@ -1,0 +1,32 @@
+//! What the tenant should look like: every managed Action with its rendered code, and the ordered
+//! bindings of each trigger the config manages.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::action::{Runtime, Trigger};
+use crate::config::model::UnmanagedPolicy;
+
+/// One Action as it should be deployed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DesiredAction {
+    pub name: String,
+    pub trigger: Trigger,
+    pub runtime: Runtime,
+    /// The complete code, managed header included.
+    pub code: String,
+    pub dependencies: BTreeMap<String, String>,
+    /// Secret name → fingerprint of its current value (never the value).
+    pub secrets: BTreeMap<String, String>,
+}
+
+/// The desired state of one tenant.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DesiredState {
+    pub actions: BTreeMap<String, DesiredAction>,
+    /// Managed triggers → action names in binding order.
+    pub bindings: BTreeMap<Trigger, Vec<String>>,
+    pub unmanaged: UnmanagedPolicy,
+    pub prune: bool,
+}

@@ -1,0 +1,140 @@
+//! What the tenant looks like now, read from the Management API and normalised: runtimes as the
+//! config names them, dependencies as a map (the API drops `registry_url` after a build, so it is
+//! ignored), secrets by name, and ownership read from the managed header.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::tenant::api_types::{ApiAction, ApiBinding, ApiDependency, ApiVersion, BuildStatus};
+
+/// Ownership of a live action, read from the managed header at the top of its code.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Ownership {
+    /// The action key the header names.
+    pub action: String,
+    /// Secret name → fingerprint recorded at the last apply.
+    pub secrets: BTreeMap<String, String>,
+}
+
+/// A deployed version of an action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveVersion {
+    pub id: String,
+    pub number: u64,
+    pub code: String,
+    pub runtime: Option<String>,
+    pub dependencies: BTreeMap<String, String>,
+}
+
+/// One action in the tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveAction {
+    pub id: String,
+    pub name: String,
+    /// The trigger id it targets (`post-login`), empty if the API sent none.
+    pub trigger: String,
+    /// The runtime string as the API reports it (`node22`, `node18-actions`).
+    pub runtime: Option<String>,
+    /// The draft's code.
+    pub code: String,
+    pub dependencies: BTreeMap<String, String>,
+    pub secret_names: BTreeSet<String>,
+    pub status: String,
+    pub updated_at: Option<String>,
+    pub deployed: Option<LiveVersion>,
+    pub all_changes_deployed: bool,
+    /// `Some` when the code carries loginflow's managed header.
+    pub owner: Option<Ownership>,
+}
+
+/// One binding of a trigger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveBinding {
+    pub id: String,
+    pub action_id: String,
+    pub action_name: String,
+    pub display_name: String,
+}
+
+/// The live state of one tenant, as far as the plan needs it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveState {
+    pub actions: Vec<LiveAction>,
+    /// Trigger id → bindings in execution order (only the triggers that were read).
+    pub bindings: BTreeMap<String, Vec<LiveBinding>>,
+}
+
+fn deps(list: &[ApiDependency]) -> BTreeMap<String, String> {
+    list.iter()
+        .map(|d| (d.name.clone(), d.version.clone()))
+        .collect()
+}
+
+fn status_name(s: BuildStatus) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn version(v: &ApiVersion) -> LiveVersion {
+    LiveVersion {
+        id: v.id.clone(),
+        number: v.number,
+        code: v.code.clone(),
+        runtime: v.runtime.clone(),
+        dependencies: deps(&v.dependencies),
+    }
+}
+
+impl LiveAction {
+    /// Normalises an API action; `owner` reads the managed header from its code.
+    pub fn from_api(a: &ApiAction, owner: impl Fn(&str) -> Option<Ownership>) -> LiveAction {
+        LiveAction {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            trigger: a
+                .supported_triggers
+                .first()
+                .map(|t| t.id.clone())
+                .unwrap_or_default(),
+            runtime: a.runtime.clone(),
+            code: a.code.clone(),
+            dependencies: deps(&a.dependencies),
+            secret_names: a.secrets.iter().map(|s| s.name.clone()).collect(),
+            status: status_name(a.status),
+            updated_at: a.updated_at.clone(),
+            deployed: a.deployed_version.as_ref().map(version),
+            all_changes_deployed: a.all_changes_deployed,
+            owner: owner(&a.code),
+        }
+    }
+
+    /// Whether the draft is what runs: deployed, and not edited since.
+    pub fn draft_is_deployed(&self) -> bool {
+        match &self.deployed {
+            Some(v) => {
+                v.code == self.code
+                    && v.runtime == self.runtime
+                    && v.dependencies == self.dependencies
+            }
+            None => false,
+        }
+    }
+}
+
+impl LiveBinding {
+    /// Normalises an API binding.
+    pub fn from_api(b: &ApiBinding) -> LiveBinding {
+        LiveBinding {
+            id: b.id.clone(),
+            action_id: b.action.id.clone(),
+            action_name: b.action.name.clone(),
+            display_name: b
+                .display_name
+                .clone()
+                .unwrap_or_else(|| b.action.name.clone()),
+        }
+    }
+}

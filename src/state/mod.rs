@@ -1,0 +1,9 @@
+//! The one vocabulary that both sides of a plan are expressed in: desired Actions (from the
+//! rendered config) and live Actions (from the Management API), normalised so that comparing
+//! them is plain equality. Conversion from the API's shapes happens here and nowhere else.
+
+pub mod desired;
+pub mod live;
+
+pub use desired::{DesiredAction, DesiredState};
+pub use live::{LiveAction, LiveBinding, LiveState, Ownership};
