@@ -12,6 +12,7 @@ pub mod error;
 pub mod event_paths;
 pub mod output;
 pub mod plan;
+pub mod secrets;
 pub mod state;
 pub mod tenant;
 pub mod validate;

@@ -3,6 +3,7 @@
 pub mod compute;
 pub mod format;
 pub mod model;
+pub mod saved;
 
 pub use compute::{PlanError, compute};
 pub use model::{ActionPlan, BindingPlan, Op, Plan};

@@ -4,6 +4,7 @@
 
 pub mod desired;
 pub mod live;
+pub mod read;
 
 pub use desired::{DesiredAction, DesiredState};
 pub use live::{LiveAction, LiveBinding, LiveState, Ownership};

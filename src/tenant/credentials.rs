@@ -124,14 +124,26 @@ impl Reader<'_> {
 
     /// The value, or a sentence saying why there is none (never containing a value).
     fn read(&self, source: &SecretSource) -> Result<Secret, String> {
+        read_source(source, self.base_dir, self.env)
+    }
+}
+
+/// Reads one secret source (env variable, or file relative to `base_dir` without its trailing
+/// newline). The error is a sentence saying why there is no value; it never contains a value.
+pub fn read_source(
+    source: &SecretSource,
+    base_dir: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Secret, String> {
+    {
         match source {
-            SecretSource::Env(name) => match (self.env)(name) {
+            SecretSource::Env(name) => match env(name) {
                 Some(v) if !v.is_empty() => Ok(Secret::new(v)),
                 Some(_) => Err(format!("environment variable `{name}` is empty")),
                 None => Err(format!("environment variable `{name}` is not set")),
             },
             SecretSource::File(file) => {
-                let path = self.base_dir.join(file);
+                let path = base_dir.join(file);
                 match std::fs::read_to_string(&path) {
                     Ok(text) => {
                         let value = text.strip_suffix('\n').unwrap_or(&text);
