@@ -69,7 +69,6 @@ pub fn main() -> ExitCode {
 /// Runs one parsed command line and returns its exit code on success.
 pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
-
         Command::Schema => commands::schema::run(),
     }
 }

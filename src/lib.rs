@@ -4,4 +4,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod fingerprint;
+pub mod node;
 pub mod output;
+pub mod render;

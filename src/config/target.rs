@@ -56,7 +56,10 @@ impl Target {
                 base_url: format!("http://{host_port}"),
             });
         }
-        let bare = domain.strip_prefix("https://").unwrap_or(domain).trim_end_matches('/');
+        let bare = domain
+            .strip_prefix("https://")
+            .unwrap_or(domain)
+            .trim_end_matches('/');
         if is_domain_name(bare) {
             Ok(Target::Auth0 {
                 domain: bare.to_ascii_lowercase(),
@@ -106,27 +109,44 @@ mod tests {
         assert_eq!(Target::parse("local"), Ok(Target::Local));
         assert_eq!(
             Target::parse("Acme.EU.auth0.com"),
-            Ok(Target::Auth0 { domain: "acme.eu.auth0.com".into() })
+            Ok(Target::Auth0 {
+                domain: "acme.eu.auth0.com".into()
+            })
         );
         assert_eq!(
             Target::parse("http://127.0.0.1:8080"),
-            Ok(Target::Loopback { base_url: "http://127.0.0.1:8080".into() })
+            Ok(Target::Loopback {
+                base_url: "http://127.0.0.1:8080".into()
+            })
         );
         assert_eq!(
             Target::parse("http://localhost:3000/"),
-            Ok(Target::Loopback { base_url: "http://localhost:3000".into() })
+            Ok(Target::Loopback {
+                base_url: "http://localhost:3000".into()
+            })
         );
         assert_eq!(
             Target::parse("http://[::1]:3000"),
-            Ok(Target::Loopback { base_url: "http://[::1]:3000".into() })
+            Ok(Target::Loopback {
+                base_url: "http://[::1]:3000".into()
+            })
         );
     }
 
     #[test]
     fn refuses_plain_http_elsewhere_and_junk() {
-        assert_eq!(Target::parse("http://acme.auth0.com"), Err(TargetError::PlainHttpNotLoopback));
-        assert_eq!(Target::parse("http://10.0.0.1:80"), Err(TargetError::PlainHttpNotLoopback));
-        assert_eq!(Target::parse("http://127.0.0.1:1/api"), Err(TargetError::BadUrl));
+        assert_eq!(
+            Target::parse("http://acme.auth0.com"),
+            Err(TargetError::PlainHttpNotLoopback)
+        );
+        assert_eq!(
+            Target::parse("http://10.0.0.1:80"),
+            Err(TargetError::PlainHttpNotLoopback)
+        );
+        assert_eq!(
+            Target::parse("http://127.0.0.1:1/api"),
+            Err(TargetError::BadUrl)
+        );
         assert_eq!(Target::parse("acme"), Err(TargetError::BadDomain));
         assert_eq!(Target::parse("ac me.com"), Err(TargetError::BadDomain));
     }
