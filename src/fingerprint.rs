@@ -24,11 +24,8 @@ const PARALLELISM: u32 = 1;
 /// name, so no two inputs can collide by shifting characters between the parts.
 pub fn fingerprint(domain: &str, action: &str, secret_name: &str, value: &str) -> String {
     let salt = derive_salt(domain, action, secret_name);
-    let params = match Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None) {
-        Ok(params) => params,
-        // The constants above are valid; fall back to the crate defaults, which are the same.
-        Err(_) => Params::default(),
-    };
+    // The constants are valid; the crate defaults they fall back to are the same values.
+    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None).unwrap_or_default();
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
     match SaltString::encode_b64(&salt)
         .map_err(|e| e.to_string())

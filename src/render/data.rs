@@ -9,7 +9,11 @@ use super::error::RenderError;
 use crate::config::action::{Condition, Skip, Token};
 
 /// An event path (`user.app_metadata.org_id`) as the list of keys the generated code follows.
+/// The empty path means the whole object (e.g. a whole backend response).
 pub fn path(text: &str) -> Value {
+    if text.is_empty() {
+        return Value::from(Vec::<String>::new());
+    }
     Value::from(text.split('.').map(str::to_owned).collect::<Vec<_>>())
 }
 
