@@ -106,6 +106,8 @@ pub struct HasuraSync {
     pub columns: BTreeMap<String, String>,
     /// What a failed sync does. Default: the action's `on_failure`.
     pub on_failure: Option<super::action::FailurePolicy>,
+    /// When the sync alone is skipped; the claims are still set (refreshed tokens need them).
+    pub skip: Option<super::action::Skip>,
 }
 
 /// `kind: tinybird` — a Tinybird JWT signed for the user.

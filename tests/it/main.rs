@@ -1,7 +1,8 @@
-//! The one integration-test binary (one link step instead of one per file). Each module covers
-//! one capability; shared helpers live in `common`.
+//! The one integration-test binary (one link step instead of one per file). Each area has its
+//! own module; run one with `cargo test --test it <module>`. Shared helpers live in `common`.
 
 mod common;
 mod plan_pure;
+mod render;
 mod tenant;
 mod validate;

@@ -1,0 +1,292 @@
+// loginflow Node harness: runs Auth0 post-login Actions against test events, the way Auth0 does.
+//
+// Input (stdin, JSON): { actions: [{name, code, secrets?}], cases: [{name, event, secrets,
+//   http_stubs, cache, now_ms?}], time_limit_ms? }.
+// Output (stdout, JSON): { results: [CaseResult] }, one per case, in order.
+//
+// Fidelity notes: actions run in flow order; api.access.deny ends the flow after the current
+// action; app/user metadata changes are applied at the end of the flow (later actions see the
+// original event); api.cache enforces Auth0's limits; fetch is a stub (unstubbed calls fail the
+// case); each action is a fresh CommonJS module per case that may require only Node built-ins.
+"use strict";
+
+const vm = require("vm");
+const util = require("util");
+const { isBuiltin } = require("module");
+
+const CACHE_KEY_MAX = 64;
+const CACHE_VALUE_MAX = 4096;
+const CACHE_TOTAL_MAX = 8192;
+const CACHE_ENTRIES_MAX = 20;
+
+function readStdin() {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    process.stdin.on("data", (c) => chunks.push(c));
+    process.stdin.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    process.stdin.on("error", reject);
+  });
+}
+
+function wildcard(pattern, text) {
+  const escaped = pattern.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp("^" + escaped.join("[\\s\\S]*") + "$").test(text);
+}
+
+function clone(value) {
+  return value === undefined ? null : JSON.parse(JSON.stringify(value));
+}
+
+function headerObject(headers) {
+  const out = {};
+  if (!headers) return out;
+  const entries = typeof headers.entries === "function" && !Array.isArray(headers)
+    ? Array.from(headers.entries())
+    : Array.isArray(headers) ? headers : Object.entries(headers);
+  for (const [k, v] of entries) out[String(k).toLowerCase()] = String(v);
+  return out;
+}
+
+function sleep(ms, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal && signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    if (signal) {
+      signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      }, { once: true });
+    }
+  });
+}
+
+/** The state one case records while its flow runs. */
+function newRecord(testCase) {
+  return {
+    name: testCase.name,
+    actions_run: [],
+    id_token: {},
+    access_token: {},
+    scopes_added: [],
+    scopes_removed: [],
+    app_metadata: {},
+    user_metadata: {},
+    denied: false,
+    deny_reason: null,
+    denied_by: null,
+    http_calls: [],
+    cache_reads: [],
+    cache_writes: [],
+    cache_deletes: [],
+    logs: [],
+    errors: [],
+    error: null,
+  };
+}
+
+function makeFetch(record, stubs, current) {
+  return async function fetch(input, init) {
+    init = init || {};
+    const url = typeof input === "string" ? input : String(input && input.url ? input.url : input);
+    const method = String(init.method || "GET").toUpperCase();
+    const body = init.body === undefined || init.body === null ? null : String(init.body);
+    record.http_calls.push({ action: current.name, method, url, headers: headerObject(init.headers), body });
+    const stub = stubs.find((s) => (!s.method || s.method.toUpperCase() === method) && wildcard(s.url, url));
+    if (!stub) {
+      const message = "unstubbed HTTP call: " + method + " " + url;
+      if (record.error === null) record.error = message;
+      throw new TypeError("fetch failed (" + message + ")");
+    }
+    if (stub.delay_ms) await sleep(stub.delay_ms, init.signal);
+    if (init.signal && init.signal.aborted) throw init.signal.reason;
+    if (stub.network_error) throw new TypeError("fetch failed");
+    let text = "";
+    if (stub.raw_body !== undefined && stub.raw_body !== null) text = stub.raw_body;
+    else if (stub.body !== undefined && stub.body !== null) text = JSON.stringify(stub.body);
+    const status = stub.status || 200;
+    const noBody = status === 204 || status === 304;
+    return new Response(noBody ? null : text, { status, headers: { "content-type": "application/json" } });
+  };
+}
+
+function makeCache(record, entries, current, now) {
+  const totalBytes = () => {
+    let total = 0;
+    for (const [k, e] of entries) total += Buffer.byteLength(k) + Buffer.byteLength(e.value);
+    return total;
+  };
+  const live = (key) => {
+    const e = entries.get(key);
+    if (e && e.expires_at !== null && e.expires_at <= now()) {
+      entries.delete(key);
+      return undefined;
+    }
+    return e;
+  };
+  return {
+    get(key) {
+      const e = live(key);
+      record.cache_reads.push({ action: current.name, key, hit: e !== undefined });
+      return e === undefined ? undefined : { value: e.value, expires_at: e.expires_at };
+    },
+    set(key, value, options) {
+      options = options || {};
+      const write = { action: current.name, key, value, ttl: options.ttl ?? null, expires_at: options.expires_at ?? null, error: null };
+      record.cache_writes.push(write);
+      let error = null;
+      if (typeof key !== "string" || Buffer.byteLength(key) > CACHE_KEY_MAX) error = "key longer than 64 bytes";
+      else if (typeof value !== "string") error = "value is not a string";
+      else if (Buffer.byteLength(value) > CACHE_VALUE_MAX) error = "value larger than 4 kB";
+      else if (!entries.has(key) && entries.size >= CACHE_ENTRIES_MAX) error = "more than 20 entries";
+      if (error === null) {
+        const old = entries.get(key);
+        entries.set(key, { value, expires_at: null });
+        if (totalBytes() > CACHE_TOTAL_MAX) {
+          if (old) entries.set(key, old); else entries.delete(key);
+          error = "cache larger than 8 kB";
+        }
+      }
+      if (error !== null) {
+        write.error = error;
+        return { type: "error", code: error };
+      }
+      const expiresAt = options.expires_at ?? (options.ttl !== undefined ? now() + options.ttl : now() + 15 * 60 * 1000);
+      entries.get(key).expires_at = expiresAt;
+      return { type: "success" };
+    },
+    delete(key) {
+      record.cache_deletes.push({ action: current.name, key });
+      entries.delete(key);
+      return { type: "success" };
+    },
+  };
+}
+
+function makeApi(record, state, cache, current) {
+  const claims = (which) => ({
+    setCustomClaim(key, value) {
+      record[which][key] = clone(value);
+    },
+  });
+  const noop = (what) => () => {
+    record.logs.push({ action: current.name, level: "harness", message: what + " is not emulated" });
+  };
+  return {
+    idToken: claims("id_token"),
+    accessToken: {
+      ...claims("access_token"),
+      addScope(scope) { record.scopes_added.push(scope); },
+      removeScope(scope) { record.scopes_removed.push(scope); },
+    },
+    user: {
+      setAppMetadata(key, value) { state.app[key] = clone(value); },
+      setUserMetadata(key, value) { state.user[key] = clone(value); },
+    },
+    access: {
+      deny(reason) {
+        if (!record.denied) {
+          record.denied = true;
+          record.deny_reason = reason === undefined ? null : String(reason);
+          record.denied_by = current.name;
+        }
+      },
+    },
+    cache,
+    redirect: { sendUserTo: noop("api.redirect.sendUserTo"), canRedirect: () => false },
+    multifactor: { enable: noop("api.multifactor.enable") },
+  };
+}
+
+function makeConsole(record, current) {
+  const log = (level) => (...args) => {
+    record.logs.push({ action: current.name, level, message: util.format(...args) });
+  };
+  return { log: log("log"), info: log("info"), warn: log("warn"), error: log("error"), debug: log("debug") };
+}
+
+/** Loads an action as a CommonJS module in its own context, as Auth0 does per action. */
+function loadAction(action, globals, nowMs) {
+  const context = vm.createContext({ ...globals });
+  if (nowMs !== undefined && nowMs !== null) {
+    vm.runInContext("Date.now = () => " + Number(nowMs) + ";", context);
+  }
+  const wrapper = vm.runInContext(
+    "(function (exports, require, module, __filename, __dirname) {" + action.code + "\n})",
+    context,
+    { filename: action.name + ".js" },
+  );
+  const module = { exports: {} };
+  const requireBuiltin = (name) => {
+    if (!isBuiltin(name)) {
+      throw new Error("loginflow harness: only Node built-in modules can be required, not `" + name + "`");
+    }
+    return require(name);
+  };
+  wrapper.call(module.exports, module.exports, requireBuiltin, module, action.name + ".js", "/");
+  return module.exports;
+}
+
+function withTimeLimit(promise, ms) {
+  let timer;
+  const limit = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error("action ran longer than " + ms + " ms")), ms);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+async function runCase(job, testCase) {
+  const record = newRecord(testCase);
+  const current = { name: null };
+  const state = { app: {}, user: {} };
+  const nowMs = testCase.now_ms;
+  const now = () => (nowMs !== undefined && nowMs !== null ? Number(nowMs) : Date.now());
+  const entries = new Map(Object.entries(testCase.cache || {}).map(([k, v]) => [k, { value: v, expires_at: null }]));
+  const cache = makeCache(record, entries, current, now);
+  const api = makeApi(record, state, cache, current);
+  const globals = {
+    console: makeConsole(record, current),
+    fetch: makeFetch(record, testCase.http_stubs || [], current),
+    AbortSignal, AbortController, Buffer, URL, URLSearchParams, TextEncoder, TextDecoder,
+    Headers, Request, Response,
+    setTimeout, clearTimeout, setInterval, clearInterval, setImmediate, clearImmediate,
+    queueMicrotask, structuredClone, atob, btoa,
+  };
+  const secrets = testCase.secrets || {};
+  for (const action of job.actions) {
+    current.name = action.name;
+    record.actions_run.push(action.name);
+    // Each action sees the original event: metadata changes are applied after the flow.
+    const event = clone(testCase.event || {});
+    const visible = Array.isArray(action.secrets)
+      ? Object.fromEntries(action.secrets.filter((n) => n in secrets).map((n) => [n, secrets[n]]))
+      : { ...secrets };
+    event.secrets = visible;
+    try {
+      const exported = loadAction(action, globals, nowMs);
+      if (typeof exported.onExecutePostLogin !== "function") {
+        throw new Error("the action does not export onExecutePostLogin");
+      }
+      await withTimeLimit(Promise.resolve(exported.onExecutePostLogin(event, api)), job.time_limit_ms || 20000);
+    } catch (err) {
+      // Auth0 fails the login on an uncaught error.
+      record.errors.push({ action: action.name, message: String(err && err.stack ? err.stack.split("\n")[0] : err) });
+      break;
+    }
+    if (record.denied) break;
+  }
+  record.app_metadata = state.app;
+  record.user_metadata = state.user;
+  return record;
+}
+
+async function main() {
+  const job = JSON.parse(await readStdin());
+  const results = [];
+  for (const testCase of job.cases) results.push(await runCase(job, testCase));
+  process.stdout.write(JSON.stringify({ results }));
+}
+
+main().catch((err) => {
+  process.stderr.write("loginflow harness failed: " + (err && err.stack ? err.stack : String(err)) + "\n");
+  process.exit(2);
+});

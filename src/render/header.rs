@@ -1,0 +1,242 @@
+//! The managed header at the top of every generated Action (SPEC §4).
+//!
+//! It marks the action as owned by loginflow and records where it comes from and a fingerprint of
+//! each secret value, which the planner reads back from the live code:
+//!
+//! ```text
+//! // Managed by loginflow. Edits made in the Auth0 dashboard are overwritten by `loginflow apply`.
+//! // loginflow-managed: v1
+//! // source: tenants/prod.yaml
+//! // action: hasura-claims
+//! // kind: hasura
+//! // secrets: HASURA_ADMIN_SECRET=$argon2id$v=19$m=19456,t=2,p=1$...$...
+//! ```
+//!
+//! Values that are not "plain" are written as JSON strings with every non-ASCII character
+//! escaped, so a name holding a newline or U+2028 can never end the comment and become code.
+
+use std::collections::BTreeMap;
+
+const BANNER: &str = "// Managed by loginflow. Edits made in the Auth0 dashboard are overwritten by `loginflow apply`.";
+const MARKER: &str = "// loginflow-managed: v1";
+/// Number of lines of the header.
+const LINES: usize = 6;
+/// What the `secrets:` line says for a secret whose fingerprint is unknown.
+pub const UNSET: &str = "unset";
+
+/// What the header says about an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedHeader {
+    /// The tenant-relative path of the file that declares the action.
+    pub source: String,
+    /// The action's name.
+    pub action: String,
+    /// The action's kind.
+    pub kind: String,
+    /// Secret name → fingerprint (or `unset`).
+    pub secrets: BTreeMap<String, String>,
+}
+
+impl ManagedHeader {
+    /// The header's text: six lines, each ending with `\n`.
+    pub fn render(&self) -> String {
+        let secrets = if self.secrets.is_empty() {
+            "none".to_owned()
+        } else {
+            let parts: Vec<String> = self
+                .secrets
+                .iter()
+                .map(|(name, fp)| format!("{}={}", encode(name), encode_fingerprint(fp)))
+                .collect();
+            parts.join(", ")
+        };
+        format!(
+            "{BANNER}\n{MARKER}\n// source: {}\n// action: {}\n// kind: {}\n// secrets: {secrets}\n",
+            encode(&self.source),
+            encode(&self.action),
+            encode(&self.kind),
+        )
+    }
+}
+
+/// Reads the header at the top of `code`; `None` when the code is not managed by loginflow (or
+/// its header was damaged, which the planner treats the same way).
+pub fn parse_header(code: &str) -> Option<ManagedHeader> {
+    let mut lines = code.lines().map(|l| l.strip_suffix('\r').unwrap_or(l));
+    if !lines.next()?.starts_with("// Managed by loginflow.") || lines.next()? != MARKER {
+        return None;
+    }
+    let mut field = |key: &str| -> Option<String> {
+        let rest = lines.next()?.strip_prefix("// ")?.strip_prefix(key)?;
+        rest.strip_prefix(": ").map(str::to_owned)
+    };
+    let source = decode(&field("source")?)?;
+    let action = decode(&field("action")?)?;
+    let kind = decode(&field("kind")?)?;
+    let secrets = parse_secrets(&field("secrets")?)?;
+    Some(ManagedHeader {
+        source,
+        action,
+        kind,
+        secrets,
+    })
+}
+
+/// `code` without its managed header; unchanged when it has none. For a `custom` action this
+/// gives back the user's file exactly.
+pub fn strip_header(code: &str) -> &str {
+    if parse_header(code).is_none() {
+        return code;
+    }
+    let mut rest = code;
+    for _ in 0..LINES {
+        match rest.find('\n') {
+            Some(at) => rest = &rest[at + 1..],
+            None => return "",
+        }
+    }
+    rest
+}
+
+fn parse_secrets(text: &str) -> Option<BTreeMap<String, String>> {
+    let mut secrets = BTreeMap::new();
+    if text == "none" {
+        return Some(secrets);
+    }
+    let mut rest = text;
+    while !rest.is_empty() {
+        let (name, after) = take_value(rest, '=')?;
+        let after = after.strip_prefix('=')?;
+        let (fp, after) = take_value(after, ',')?;
+        secrets.insert(name, fp);
+        rest = match after.strip_prefix(", ") {
+            Some(next) => next,
+            None if after.is_empty() => after,
+            None => return None,
+        };
+    }
+    Some(secrets)
+}
+
+/// Reads one value up to `stop` (a JSON string, or plain text up to the separator).
+fn take_value(text: &str, stop: char) -> Option<(String, &str)> {
+    if text.starts_with('"') {
+        let mut stream = serde_json::Deserializer::from_str(text).into_iter::<String>();
+        let value = stream.next()?.ok()?;
+        let used = stream.byte_offset();
+        return Some((value, &text[used..]));
+    }
+    // A fingerprint contains `,` (`m=19456,t=2,p=1`) but never `, `.
+    let end = match stop {
+        ',' => text.find(", ").unwrap_or(text.len()),
+        _ => text.find(stop)?,
+    };
+    Some((text[..end].to_owned(), &text[end..]))
+}
+
+/// Whether a value can be written as is: ASCII letters, digits and a few path characters.
+fn is_plain(text: &str) -> bool {
+    !text.is_empty()
+        && !text.starts_with('"')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-/@:+".contains(&b))
+}
+
+fn encode(text: &str) -> String {
+    if is_plain(text) {
+        text.to_owned()
+    } else {
+        json_ascii(text)
+    }
+}
+
+/// PHC strings also hold `$`, `=` and `,`, which the parser handles; anything else is quoted.
+fn encode_fingerprint(fp: &str) -> String {
+    let ok = !fp.is_empty()
+        && !fp.starts_with('"')
+        && !fp.contains(", ")
+        && fp
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"$=,+/._-".contains(&b));
+    if ok { fp.to_owned() } else { json_ascii(fp) }
+}
+
+fn decode(text: &str) -> Option<String> {
+    if text.starts_with('"') {
+        serde_json::from_str(text).ok()
+    } else {
+        Some(text.to_owned())
+    }
+}
+
+/// A JSON string literal with every character outside printable ASCII escaped as `\uXXXX`.
+pub(crate) fn json_ascii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for ch in text.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            ' '..='~' => out.push(ch),
+            _ => {
+                let mut buf = [0u16; 2];
+                for unit in ch.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(action: &str, secrets: &[(&str, &str)]) -> ManagedHeader {
+        ManagedHeader {
+            source: "tenants/prod.yaml".into(),
+            action: action.into(),
+            kind: "hasura".into(),
+            secrets: secrets
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn round_trips_plain_and_odd_values() {
+        let fp = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
+        for h in [
+            header("hasura-claims", &[]),
+            header("hasura-claims", &[("A", fp), ("B_2", "unset")]),
+            header("evil\n// name\u{2028}\"x\" ✓", &[("we, ird=\"", fp)]),
+        ] {
+            let code = format!("{}exports.x = 1;\n", h.render());
+            assert_eq!(parse_header(&code), Some(h.clone()), "{code}");
+            assert_eq!(strip_header(&code), "exports.x = 1;\n");
+            assert_eq!(code.lines().count(), 7, "{code}");
+        }
+    }
+
+    #[test]
+    fn exact_shape() {
+        let h = header("hasura-claims", &[("HASURA_ADMIN_SECRET", "$argon2id$x")]);
+        assert_eq!(
+            h.render(),
+            "// Managed by loginflow. Edits made in the Auth0 dashboard are overwritten by `loginflow apply`.\n\
+             // loginflow-managed: v1\n// source: tenants/prod.yaml\n// action: hasura-claims\n\
+             // kind: hasura\n// secrets: HASURA_ADMIN_SECRET=$argon2id$x\n"
+        );
+    }
+
+    #[test]
+    fn unmanaged_code_is_left_alone() {
+        let code = "exports.onExecutePostLogin = async () => {};\n";
+        assert_eq!(parse_header(code), None);
+        assert_eq!(strip_header(code), code);
+    }
+}

@@ -1,0 +1,57 @@
+//! The template data of each generated kind: what the kind's template prints, already checked
+//! and normalised (paths split, names namespaced, defaults applied).
+
+mod claims;
+mod enrich;
+mod hasura;
+mod profile;
+mod tinybird;
+
+use serde_json::Value;
+
+use super::error::RenderError;
+use crate::config::action::ActionConfig;
+
+/// The kind-specific data of a generated action; `None` for `custom`, which has no template.
+pub fn spec_data(
+    name: &str,
+    action: &ActionConfig,
+    tenant_domain: &str,
+) -> Result<Option<Value>, RenderError> {
+    Ok(Some(match action {
+        ActionConfig::Claims(a) => claims::data(name, &a.spec)?,
+        ActionConfig::Hasura(a) => hasura::data(name, &a.spec)?,
+        ActionConfig::Tinybird(a) => tinybird::data(&a.spec),
+        ActionConfig::Enrich(a) => enrich::data(&a.spec),
+        ActionConfig::Profile(a) => profile::data(&a.spec, tenant_domain),
+        ActionConfig::Custom(_) => return Ok(None),
+    }))
+}
+
+/// The field mappings of `enrich` and `profile`: where each response field goes.
+fn mappings(map: &[crate::config::kinds::FieldMapping]) -> Value {
+    Value::from(
+        map.iter()
+            .map(|m| {
+                serde_json::json!({
+                    "from": super::data::path(&m.from),
+                    "key": m.from,
+                    "claim": m.claim,
+                    "tokens": super::data::tokens(&m.tokens),
+                    "app_metadata": m.app_metadata,
+                })
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// `{name, path}` pairs of a name → event path map, in the map's (sorted) order.
+fn named_paths(map: &std::collections::BTreeMap<String, String>) -> Value {
+    Value::from(
+        map.iter()
+            .map(
+                |(name, path)| serde_json::json!({ "name": name, "path": super::data::path(path) }),
+            )
+            .collect::<Vec<_>>(),
+    )
+}
