@@ -30,6 +30,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of the configuration language.
     Schema,
+    /// Write the generated Actions for review (to stdout, or one file per action with `--out`).
+    Render(RenderArgs),
 }
 
 /// Output format for diagnostics.
@@ -49,6 +51,16 @@ pub struct ValidateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
     pub format: DiagnosticFormat,
+}
+
+/// Arguments of `render`.
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// Tenant files; default: every `tenants/*.yaml`.
+    pub files: Vec<PathBuf>,
+    /// Write `DIR/<tenant>/<action>.js` instead of printing.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// Entry point of the binary: parse, run, map the outcome to an exit code.
@@ -71,6 +83,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Validate(args) => commands::validate::run(&args),
         Command::Schema => commands::schema::run(),
+        Command::Render(args) => commands::render::run(&args),
     }
 }
 

@@ -1,5 +1,6 @@
 //! One module per subcommand. Each resolves its arguments, calls the pure stages and writes data
 //! to stdout.
 
+pub mod render;
 pub mod schema;
 pub mod validate;

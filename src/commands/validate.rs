@@ -33,6 +33,29 @@ pub fn run(args: &ValidateArgs) -> Result<u8> {
     Ok(u8::from(error_count(&diags) > 0))
 }
 
+/// Loads a tenant for a command that needs it valid: on errors, prints every diagnostic and
+/// fails; warnings are printed and tolerated.
+pub fn load_valid(file: &std::path::Path) -> Result<crate::config::load::LoadedTenant> {
+    let (tenant, diags, sources) = crate::validate::validate_file(file);
+    if !diags.is_empty() {
+        eprint!(
+            "{}",
+            render::human(&diags, &sources, output::stderr_color())
+        );
+    }
+    let errors = error_count(&diags);
+    match tenant {
+        Some(t) if errors == 0 => Ok(t),
+        _ => Err(Error::other(
+            format!("`{}` has {errors} error(s); fix them first", file.display()),
+            Some(format!(
+                "`loginflow validate {}` lists them",
+                file.display()
+            )),
+        )),
+    }
+}
+
 /// The files named on the command line, or every `tenants/*.yaml` (sorted) when none are.
 pub fn tenant_files(given: &[PathBuf]) -> Result<Vec<PathBuf>> {
     if !given.is_empty() {

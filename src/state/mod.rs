@@ -2,6 +2,7 @@
 //! rendered config) and live Actions (from the Management API), normalised so that comparing
 //! them is plain equality. Conversion from the API's shapes happens here and nowhere else.
 
+pub mod build;
 pub mod desired;
 pub mod live;
 pub mod read;
