@@ -10,12 +10,15 @@ use crate::secrets::SecretValues;
 
 use super::desired::{DesiredAction, DesiredState};
 
+/// A rendered action with the fingerprints of its secret values.
+pub type Rendered = (RenderedAction, BTreeMap<String, String>);
+
 /// Renders every action of a validated tenant. Without `values`, fingerprints render as `unset`
 /// (for `render`); plan and apply always pass the values.
 pub fn render_all(
     tenant: &LoadedTenant,
     values: Option<&SecretValues>,
-) -> Result<Vec<(RenderedAction, BTreeMap<String, String>)>, Error> {
+) -> Result<Vec<Rendered>, Error> {
     let cfg = &tenant.config;
     let domain = cfg.tenant.as_ref().map(|t| t.domain.as_str()).unwrap_or("");
     let defaults = cfg.defaults.clone().unwrap_or_default();
