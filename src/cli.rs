@@ -30,6 +30,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of the configuration language.
     Schema,
+    /// Show what apply would change in the live tenant(s), as a diff.
+    Plan(PlanArgs),
     /// Write the generated Actions for review (to stdout, or one file per action with `--out`).
     Render(RenderArgs),
 }
@@ -51,6 +53,36 @@ pub struct ValidateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiagnosticFormat::Human)]
     pub format: DiagnosticFormat,
+}
+
+/// Output format of `plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Like `terraform plan`; coloured on a terminal.
+    Human,
+    /// A pull-request comment.
+    Markdown,
+    /// A versioned JSON document (see the README).
+    Json,
+}
+
+/// Arguments of `plan`.
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// Tenant files; default (and with `--all`): every `tenants/*.yaml`.
+    pub files: Vec<PathBuf>,
+    /// Plan every `tenants/*.yaml`.
+    #[arg(long, conflicts_with = "files")]
+    pub all: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on error.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Also save the plan (for `loginflow apply FILE`). It holds no secret value.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// Arguments of `render`.
@@ -84,6 +116,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Validate(args) => commands::validate::run(&args),
         Command::Schema => commands::schema::run(),
         Command::Render(args) => commands::render::run(&args),
+        Command::Plan(args) => commands::plan::run(&args),
     }
 }
 

@@ -1,0 +1,89 @@
+//! `loginflow plan`: compare the config with the live tenant(s) and show what apply would do.
+//! Tenants are planned concurrently; output is grouped by tenant in the order given; the exit
+//! code is the worst of them (1 error, then 2 changes under `--detailed-exitcode`, then 0).
+
+use std::path::PathBuf;
+
+use crate::cli::{PlanArgs, PlanFormat};
+use crate::commands::validate::tenant_files;
+use crate::error::{Error, Result};
+use crate::pipeline::{Prepared, prepare, read_and_plan};
+use crate::plan::Plan;
+use crate::plan::format::{human, json, markdown};
+use crate::plan::saved::{SavedPlan, SavedTenant};
+
+/// Runs `plan`.
+pub fn run(args: &PlanArgs) -> Result<u8> {
+    let files = tenant_files(&args.files)?;
+    let runtime = crate::runtime::build()?;
+    let results = runtime.block_on(plan_all(files));
+    let mut planned = Vec::new();
+    let mut failed = false;
+    for r in results {
+        match r {
+            Ok(p) => planned.push(p),
+            Err(e) => {
+                crate::output::report_error(&e);
+                failed = true;
+            }
+        }
+    }
+    let plans: Vec<Plan> = planned.iter().map(|(_, p)| p.clone()).collect();
+    print!("{}", render(&plans, args.format));
+    if let Some(out) = &args.out {
+        write_saved(out, &planned)?;
+    }
+    let changes = plans.iter().any(Plan::has_changes);
+    Ok(if failed {
+        1
+    } else if args.detailed_exitcode && changes {
+        2
+    } else {
+        0
+    })
+}
+
+fn render(plans: &[Plan], format: PlanFormat) -> String {
+    match format {
+        PlanFormat::Human => human::render(plans, crate::output::stdout_color()),
+        PlanFormat::Markdown => markdown::render(plans),
+        PlanFormat::Json => json::render(plans),
+    }
+}
+
+/// Plans every file concurrently; results come back in the order of `files`.
+async fn plan_all(files: Vec<PathBuf>) -> Vec<Result<(Prepared, Plan)>> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, file) in files.into_iter().enumerate() {
+        tasks.spawn(async move { (i, plan_one(file).await) });
+    }
+    let mut out: Vec<(usize, Result<(Prepared, Plan)>)> = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(r) => out.push(r),
+            Err(e) => out.push((usize::MAX, Err(Error::other(format!("a planning task failed: {e}"), None)))),
+        }
+    }
+    out.sort_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, r)| r).collect()
+}
+
+async fn plan_one(file: PathBuf) -> Result<(Prepared, Plan)> {
+    let prepared = tokio::task::spawn_blocking(move || prepare(&file))
+        .await
+        .map_err(|e| Error::other(format!("preparing failed: {e}"), None))??;
+    let conn = crate::connect::connect(&prepared.tenant).await?;
+    let result = read_and_plan(&prepared, &conn.client).await;
+    conn.close().await;
+    let (_, plan) = result?;
+    Ok((prepared, plan))
+}
+
+fn write_saved(out: &PathBuf, planned: &[(Prepared, Plan)]) -> Result<()> {
+    let tenants = planned
+        .iter()
+        .map(|(p, plan)| SavedTenant { file: p.label(), plan: plan.clone(), secret_fingerprints: p.secret_fingerprints() })
+        .collect();
+    let text = SavedPlan::new(tenants).to_text();
+    std::fs::write(out, text).map_err(|source| Error::Io { action: "write", path: out.clone(), source })
+}

@@ -1,0 +1,60 @@
+//! The steps `plan` and `apply` share for one tenant: load and validate the file, read every
+//! secret value (all missing ones reported before any request), render the desired state, read
+//! the live state and compute the plan.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::commands::validate::load_valid;
+use crate::config::load::LoadedTenant;
+use crate::error::Result;
+use crate::plan::{Plan, compute};
+use crate::render::parse_header;
+use crate::secrets::SecretValues;
+use crate::state::live::Ownership;
+use crate::state::{DesiredState, LiveState};
+use crate::tenant::TenantClient;
+
+/// A tenant ready to be planned: valid, with its secret values and desired state.
+pub struct Prepared {
+    pub file: PathBuf,
+    pub tenant: LoadedTenant,
+    pub values: SecretValues,
+    pub desired: DesiredState,
+}
+
+/// Loads, validates, reads secrets and renders one tenant file. No request is sent.
+pub fn prepare(file: &Path) -> Result<Prepared> {
+    let tenant = load_valid(file)?;
+    let values = crate::secrets::read_all(&tenant.config, tenant.base_dir(), &file.display().to_string())?;
+    let desired = crate::state::build::desired(&tenant, &values)?;
+    Ok(Prepared { file: file.to_path_buf(), tenant, values, desired })
+}
+
+impl Prepared {
+    /// The tenant file as the user named it.
+    pub fn label(&self) -> String {
+        self.file.display().to_string()
+    }
+
+    /// Action → secret name → fingerprint, for the saved plan.
+    pub fn secret_fingerprints(&self) -> BTreeMap<String, BTreeMap<String, String>> {
+        self.desired.actions.iter().map(|(n, a)| (n.clone(), a.secrets.clone())).collect()
+    }
+}
+
+/// Ownership of a live action from its managed header.
+pub fn owner(code: &str) -> Option<Ownership> {
+    parse_header(code).map(|h| Ownership { action: h.action, secrets: h.secrets })
+}
+
+/// Reads the live state the plan needs and computes the plan.
+pub async fn read_and_plan(p: &Prepared, client: &TenantClient) -> Result<(LiveState, Plan)> {
+    let triggers: Vec<_> = p.desired.bindings.keys().copied().collect();
+    let live = crate::state::read::read(client, &triggers, owner).await?;
+    let plan = compute(&p.label(), &p.desired, &live).map_err(|errs| {
+        let lines: Vec<String> = errs.iter().map(|e| format!("  {e}")).collect();
+        crate::error::Error::other(format!("{}: cannot plan against the live tenant:\n{}", p.label(), lines.join("\n")), None)
+    })?;
+    Ok((live, plan))
+}
