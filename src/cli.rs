@@ -30,6 +30,8 @@ pub enum Command {
     //Validate(ValidateArgs),
     /// Print the JSON Schema of the configuration language.
     Schema,
+    /// Run the embedded local tenant (an Auth0 Management API emulator) on loopback.
+    Emulator(commands::emulator::EmulatorArgs),
 }
 
 /// Output format for diagnostics.
@@ -69,8 +71,8 @@ pub fn main() -> ExitCode {
 /// Runs one parsed command line and returns its exit code on success.
 pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
-
         Command::Schema => commands::schema::run(),
+        Command::Emulator(args) => commands::emulator::run(&args),
     }
 }
 

@@ -3,5 +3,6 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod emulator;
 pub mod error;
 pub mod output;

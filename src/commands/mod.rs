@@ -1,4 +1,5 @@
 //! One module per subcommand. Each resolves its arguments, calls the pure stages and writes data
 //! to stdout.
 
+pub mod emulator;
 pub mod schema;

@@ -6,9 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::kinds::{
-    ClaimsSpec, CustomSpec, EnrichSpec, HasuraSpec, ProfileSpec, TinybirdSpec,
-};
+use super::kinds::{ClaimsSpec, CustomSpec, EnrichSpec, HasuraSpec, ProfileSpec, TinybirdSpec};
 
 /// An action, tagged by `kind`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -104,7 +102,9 @@ pub struct Common<'a> {
 }
 
 /// An Auth0 Actions trigger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Trigger {
     PostLogin,
@@ -187,7 +187,9 @@ pub enum FailurePolicy {
 }
 
 /// Which tokens a claim goes on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Token {
     /// The ID token.

@@ -1,0 +1,3 @@
+//! Tests of the embedded local tenant over HTTP.
+
+mod support;
