@@ -1,3 +1,5 @@
 //! Tests of the embedded local tenant over HTTP.
 
+mod actions;
 mod support;
+mod token;
