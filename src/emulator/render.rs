@@ -185,11 +185,14 @@ pub fn binding(b: &Binding, trigger: &str, a: &Action, now: Nanos) -> Value {
     })
 }
 
-/// A list body with Auth0's zero-value omission: `total` and `page` vanish when 0.
+/// A list body with Auth0's zero-value omission: `total` and `page` vanish when 0. A page past
+/// the end was recorded without `total` although the list was not empty
+/// (`{"bindings":[],"page":1,"per_page":100}`), so an empty page reports no total either.
 pub fn list(key: &str, items: Vec<Value>, total: usize, page: u64, per_page: u64) -> Value {
     let mut m = Map::new();
+    let empty = items.is_empty();
     m.insert(key.into(), Value::Array(items));
-    if total > 0 {
+    if total > 0 && !empty {
         m.insert("total".into(), json!(total));
     }
     if page > 0 {
