@@ -3,5 +3,7 @@
 mod actions;
 mod bad_input;
 mod bindings;
+mod limits;
+mod state;
 mod support;
 mod token;
