@@ -195,7 +195,9 @@ impl Store {
             a.secrets = merge_secrets(&a.secrets, &secrets, now)?;
         }
         a.updated_at = now;
-        a.all_changes_deployed = false;
+        // A PATCH that leaves the draft equal to the live version keeps `all_changes_deployed`
+        // (recorded by auth0-deploy-cli re-sending an unchanged action).
+        a.all_changes_deployed = a.deployed_version().is_some_and(|v| same_content(&a, v));
         a.build = self.start_build(&a, now);
         let body = render::action(&a, now, render::FRESH);
         self.state.actions[i] = a;
@@ -366,6 +368,21 @@ fn fresh(a: &Action, now: Nanos) -> Value {
         Some(v) => render::fresh_version(v, a, now),
         None => Value::Null,
     }
+}
+
+/// Whether the draft holds what version `v` holds (secret values aside: they are write-only).
+fn same_content(a: &Action, v: &Version) -> bool {
+    let names = |s: &[Secret]| s.iter().map(|x| x.name.clone()).collect::<Vec<_>>();
+    let deps = |d: &[super::model::Dependency]| {
+        d.iter()
+            .map(|x| (x.name.clone(), x.version.clone()))
+            .collect::<Vec<_>>()
+    };
+    a.code == v.code
+        && a.runtime == v.runtime
+        && a.supported_triggers == v.supported_triggers
+        && deps(&a.dependencies) == deps(&v.dependencies)
+        && names(&a.secrets) == names(&v.secrets)
 }
 
 /// A version holding the draft as it is now.

@@ -3,7 +3,8 @@
 //!
 //! Runtime rule (the reference leaves it open; decided here): an action's runtime must be one of
 //! its trigger's `runtimes` or its `default_runtime`. The second clause keeps the 2023 recordings
-//! (post-login v2, default `node16`) valid against the 2026 catalogue.
+//! (post-login v2, default `node16`) valid against the 2026 catalogue. `node18` also counts as
+//! `node18-actions` (see [`TriggerInfo::allows`]).
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -55,8 +56,11 @@ impl Catalogue {
 }
 
 impl TriggerInfo {
+    /// `node18` is accepted wherever `node18-actions` is: a post-login v3 action with runtime
+    /// `node18` was recorded in 2024, and the terraform provider treats the two as one.
     pub fn allows(&self, runtime: &str) -> bool {
-        self.default_runtime == runtime || self.runtimes.iter().any(|r| r == runtime)
+        let listed = |rt: &str| self.default_runtime == rt || self.runtimes.iter().any(|r| r == rt);
+        listed(runtime) || (runtime == "node18" && listed("node18-actions"))
     }
 }
 

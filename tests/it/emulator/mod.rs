@@ -3,6 +3,7 @@
 mod actions;
 mod bad_input;
 mod bindings;
+mod conformance;
 mod limits;
 mod state;
 mod support;
