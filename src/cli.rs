@@ -34,6 +34,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Write the generated Actions for review (to stdout, or one file per action with `--out`).
     Render(RenderArgs),
+    /// Run the embedded local tenant (an Auth0 Management API emulator) on loopback.
+    Emulator(commands::emulator::EmulatorArgs),
 }
 
 /// Output format for diagnostics.
@@ -117,6 +119,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Schema => commands::schema::run(),
         Command::Render(args) => commands::render::run(&args),
         Command::Plan(args) => commands::plan::run(&args),
+        Command::Emulator(args) => commands::emulator::run(&args),
     }
 }
 

@@ -31,14 +31,25 @@ impl Connection {
 
 /// Where the embedded local tenant of a tenant file keeps its state.
 pub fn local_state_file(tenant: &LoadedTenant) -> PathBuf {
-    let stem = tenant.path().file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "tenant".into());
-    PathBuf::from(".loginflow").join("local").join(format!("{stem}.json"))
+    let stem = tenant
+        .path()
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "tenant".into());
+    PathBuf::from(".loginflow")
+        .join("local")
+        .join(format!("{stem}.json"))
 }
 
 /// Connects to the tenant a file names.
 pub async fn connect(tenant: &LoadedTenant) -> Result<Connection> {
-    let t = tenant.config.tenant.as_ref().ok_or_else(|| Error::other("the file has no `tenant`", None))?;
-    let target = Target::parse(&t.domain).map_err(|e| Error::other(format!("`tenant.domain`: {e}"), None))?;
+    let t = tenant
+        .config
+        .tenant
+        .as_ref()
+        .ok_or_else(|| Error::other("the file has no `tenant`", None))?;
+    let target = Target::parse(&t.domain)
+        .map_err(|e| Error::other(format!("`tenant.domain`: {e}"), None))?;
     let (base_url, credentials, emulator) = match &target {
         Target::Local => {
             let state = local_state_file(tenant);
@@ -46,7 +57,10 @@ pub async fn connect(tenant: &LoadedTenant) -> Result<Connection> {
                 state_file: Some(state),
                 // A production-sized bucket: the local tenant should feel like a real one without
                 // making newcomers wait on a development tenant's 2 requests per second.
-                rate_limit: Some(RateLimitSpec { burst: 50, per_second: 16.0 }),
+                rate_limit: Some(RateLimitSpec {
+                    burst: 50,
+                    per_second: 16.0,
+                }),
                 ..EmulatorOptions::default()
             };
             let emulator = Emulator::start(opts).await?;
@@ -63,7 +77,10 @@ pub async fn connect(tenant: &LoadedTenant) -> Result<Connection> {
     };
     let mut config = ClientConfig::new(base_url, credentials);
     config.rate_limit = t.rate_limit.or(match target {
-        Target::Local => Some(crate::config::model::RateLimit { per_second: 16.0, burst: 50 }),
+        Target::Local => Some(crate::config::model::RateLimit {
+            per_second: 16.0,
+            burst: 50,
+        }),
         _ => None,
     });
     let client = TenantClient::new(config)?;

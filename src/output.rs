@@ -49,3 +49,10 @@ fn label(name: &str, color: bool) -> String {
     };
     format!("\x1b[{code}m{name}\x1b[0m")
 }
+
+/// Writes data to stdout. A closed pipe (`loginflow plan | head`) ends the output quietly instead
+/// of panicking.
+pub fn data(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}

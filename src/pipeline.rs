@@ -26,9 +26,18 @@ pub struct Prepared {
 /// Loads, validates, reads secrets and renders one tenant file. No request is sent.
 pub fn prepare(file: &Path) -> Result<Prepared> {
     let tenant = load_valid(file)?;
-    let values = crate::secrets::read_all(&tenant.config, tenant.base_dir(), &file.display().to_string())?;
+    let values = crate::secrets::read_all(
+        &tenant.config,
+        tenant.base_dir(),
+        &file.display().to_string(),
+    )?;
     let desired = crate::state::build::desired(&tenant, &values)?;
-    Ok(Prepared { file: file.to_path_buf(), tenant, values, desired })
+    Ok(Prepared {
+        file: file.to_path_buf(),
+        tenant,
+        values,
+        desired,
+    })
 }
 
 impl Prepared {
@@ -39,13 +48,20 @@ impl Prepared {
 
     /// Action → secret name → fingerprint, for the saved plan.
     pub fn secret_fingerprints(&self) -> BTreeMap<String, BTreeMap<String, String>> {
-        self.desired.actions.iter().map(|(n, a)| (n.clone(), a.secrets.clone())).collect()
+        self.desired
+            .actions
+            .iter()
+            .map(|(n, a)| (n.clone(), a.secrets.clone()))
+            .collect()
     }
 }
 
 /// Ownership of a live action from its managed header.
 pub fn owner(code: &str) -> Option<Ownership> {
-    parse_header(code).map(|h| Ownership { action: h.action, secrets: h.secrets })
+    parse_header(code).map(|h| Ownership {
+        action: h.action,
+        secrets: h.secrets,
+    })
 }
 
 /// Reads the live state the plan needs and computes the plan.
@@ -54,7 +70,14 @@ pub async fn read_and_plan(p: &Prepared, client: &TenantClient) -> Result<(LiveS
     let live = crate::state::read::read(client, &triggers, owner).await?;
     let plan = compute(&p.label(), &p.desired, &live).map_err(|errs| {
         let lines: Vec<String> = errs.iter().map(|e| format!("  {e}")).collect();
-        crate::error::Error::other(format!("{}: cannot plan against the live tenant:\n{}", p.label(), lines.join("\n")), None)
+        crate::error::Error::other(
+            format!(
+                "{}: cannot plan against the live tenant:\n{}",
+                p.label(),
+                lines.join("\n")
+            ),
+            None,
+        )
     })?;
     Ok((live, plan))
 }

@@ -29,7 +29,7 @@ pub fn run(args: &PlanArgs) -> Result<u8> {
         }
     }
     let plans: Vec<Plan> = planned.iter().map(|(_, p)| p.clone()).collect();
-    print!("{}", render(&plans, args.format));
+    crate::output::data(&render(&plans, args.format));
     if let Some(out) = &args.out {
         write_saved(out, &planned)?;
     }
@@ -61,7 +61,10 @@ async fn plan_all(files: Vec<PathBuf>) -> Vec<Result<(Prepared, Plan)>> {
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok(r) => out.push(r),
-            Err(e) => out.push((usize::MAX, Err(Error::other(format!("a planning task failed: {e}"), None)))),
+            Err(e) => out.push((
+                usize::MAX,
+                Err(Error::other(format!("a planning task failed: {e}"), None)),
+            )),
         }
     }
     out.sort_by_key(|(i, _)| *i);
@@ -82,8 +85,16 @@ async fn plan_one(file: PathBuf) -> Result<(Prepared, Plan)> {
 fn write_saved(out: &PathBuf, planned: &[(Prepared, Plan)]) -> Result<()> {
     let tenants = planned
         .iter()
-        .map(|(p, plan)| SavedTenant { file: p.label(), plan: plan.clone(), secret_fingerprints: p.secret_fingerprints() })
+        .map(|(p, plan)| SavedTenant {
+            file: p.label(),
+            plan: plan.clone(),
+            secret_fingerprints: p.secret_fingerprints(),
+        })
         .collect();
     let text = SavedPlan::new(tenants).to_text();
-    std::fs::write(out, text).map_err(|source| Error::Io { action: "write", path: out.clone(), source })
+    std::fs::write(out, text).map_err(|source| Error::Io {
+        action: "write",
+        path: out.clone(),
+        source,
+    })
 }

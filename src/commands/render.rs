@@ -34,7 +34,7 @@ pub fn run(args: &RenderArgs) -> Result<u8> {
         Some(dir) => {
             crate::output::status(&format!("wrote {written} action(s) to `{}`", dir.display()))
         }
-        None => print!("{out}"),
+        None => crate::output::data(&out),
     }
     Ok(0)
 }

@@ -21,7 +21,7 @@ pub fn run(args: &ValidateArgs) -> Result<u8> {
         sources.extend(s);
     }
     match args.format {
-        DiagnosticFormat::Json => print!("{}", render::json(&diags)),
+        DiagnosticFormat::Json => output::data(&render::json(&diags)),
         DiagnosticFormat::Human => {
             eprint!(
                 "{}",

@@ -2,6 +2,7 @@
 //! own module; run one with `cargo test --test it <module>`. Shared helpers live in `common`.
 
 mod common;
+mod emulator;
 mod plan_pure;
 mod render;
 mod tenant;

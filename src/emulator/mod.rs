@@ -1,0 +1,172 @@
+//! The embedded local tenant: an emulator of the Auth0 Management API's Actions endpoints
+//! (SPEC section 7), faithful to `reference/auth0-management-api.md` and the recorded traffic.
+//!
+//! It serves on 127.0.0.1 only: `POST /oauth/token` (client `local`/`local` by default) and,
+//! under `/api/v2`, actions (list with `actionName`/`triggerId`/`deployed`/`installed` filters,
+//! create, read, update, delete with `force`), deploy, versions, rollback, triggers, bindings,
+//! executions (always 404), modules (always empty) and seeded users. Every API request needs a
+//! bearer token; every API response carries `x-ratelimit-*` headers from a token bucket.
+//! Builds run asynchronously in simulated time (see [`build`]); state can persist in a JSON file
+//! (see [`state_file`]); faults can be injected (see [`faults`]); `/__emulator/*` exposes stats,
+//! the request log and runtime controls (see [`routes::admin`]).
+//!
+//! Known differences from the real service, all deliberate: tokens are opaque (not JWTs) and
+//! scopes are not enforced; deploys complete at once (`deployed_version.deployed` is `true` on
+//! the next read); the test endpoint does not run code; messages the reference marks
+//! [unverified] (duplicate name 409, invalid runtime, unknown version or binding ref) are our
+//! best guess in Auth0's style. Secrets keep Auth0's recorded order (kept names first, new names
+//! appended), not name order.
+
+pub mod build;
+pub mod clock;
+pub mod errors;
+pub mod faults;
+mod ids;
+mod input;
+pub mod model;
+pub mod options;
+pub mod rate_limit;
+mod render;
+pub mod routes;
+mod server;
+mod shared;
+pub mod state_file;
+pub mod stats;
+mod store;
+mod triggers;
+mod validate;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+pub use faults::FaultSpec;
+pub use options::{EmulatorOptions, RateLimitSpec};
+pub use stats::Stats;
+
+use crate::error::{Error, Result};
+use shared::{Shared, lock};
+use store::Store;
+
+/// How long `shutdown` waits for open connections to finish.
+const DRAIN: Duration = Duration::from_secs(5);
+
+/// A running emulator. Dropping it without [`Emulator::shutdown`] stops accepting connections.
+pub struct Emulator {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Emulator {
+    /// Starts on an ephemeral loopback port.
+    pub async fn start(opts: EmulatorOptions) -> Result<Emulator> {
+        Self::start_on(opts, 0).await
+    }
+
+    /// Starts on `127.0.0.1:port` (0 picks a free port), loading the state file if set.
+    pub async fn start_on(opts: EmulatorOptions, port: u16) -> Result<Emulator> {
+        if opts.tls_cert_dir.is_some() {
+            return Err(Error::other(
+                "TLS is not implemented in the emulator yet",
+                Some(
+                    "run without --tls; clients that insist on HTTPS cannot use the emulator yet"
+                        .into(),
+                ),
+            ));
+        }
+        let state = match &opts.state_file {
+            Some(path) => state_file::load(path)?,
+            None => model::State::default(),
+        };
+        let shared = Arc::new(Shared::new(&opts, Store::new(state, opts.build_ms)));
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(|source| Error::Io {
+                action: "listen on",
+                path: format!("127.0.0.1:{port}").into(),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Io {
+            action: "read the address of",
+            path: "the emulator socket".into(),
+            source,
+        })?;
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, shared.clone(), stopped));
+        Ok(Emulator {
+            addr,
+            shared,
+            stop,
+            task,
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The request counters, as `GET /__emulator/stats` reports them.
+    pub fn stats(&self) -> Stats {
+        lock(&self.shared.recorder).stats()
+    }
+
+    /// Stops accepting, lets open connections finish (up to 5 s) and flushes the state file.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+        if let Err(e) = self.shared.persist() {
+            tracing::error!("could not save the emulator state on shutdown: {e}");
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                if let Ok((stream, _)) = accepted {
+                    conns.spawn(connection(stream, shared.clone(), stopped.clone()));
+                }
+            }
+            _ = stopped.changed() => break,
+        }
+        while conns.try_join_next().is_some() {}
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(DRAIN, async { while conns.join_next().await.is_some() {} }).await;
+    conns.abort_all();
+}
+
+/// Serves one keep-alive connection until the client closes it or the server stops.
+async fn connection(stream: TcpStream, shared: Arc<Shared>, mut stopped: watch::Receiver<bool>) {
+    let _ = stream.set_nodelay(true);
+    let service = service_fn(move |req| server::serve(shared.clone(), req));
+    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = stopped.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
+}

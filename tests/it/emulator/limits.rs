@@ -1,0 +1,218 @@
+//! Rate limiting, fault injection, stats and the request log.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use loginflow::emulator::{EmulatorOptions, RateLimitSpec};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use super::support::{Client, fast};
+
+const ACTIONS: &str = "/api/v2/actions/actions";
+
+#[tokio::test]
+async fn token_bucket_sets_headers_and_answers_the_recorded_429() {
+    let opts = EmulatorOptions {
+        rate_limit: Some(RateLimitSpec {
+            burst: 3,
+            per_second: 0.5,
+        }),
+        ..fast()
+    };
+    let c = Client::start(opts).await; // the token request took one token
+    let url = format!("{}{ACTIONS}", c.base);
+    let mut statuses = Vec::new();
+    let mut remaining = Vec::new();
+    for _ in 0..3 {
+        let r = c.http.get(&url).bearer_auth(&c.token).send().await.unwrap();
+        let h = r.headers();
+        assert_eq!(h["x-ratelimit-limit"], "3");
+        let reset: u64 = h["x-ratelimit-reset"].to_str().unwrap().parse().unwrap();
+        assert!(reset > 1_700_000_000);
+        remaining.push(h["x-ratelimit-remaining"].to_str().unwrap().to_string());
+        statuses.push(r.status());
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(
+                body,
+                json!({"statusCode": 429, "error": "Too Many Requests", "message": "Global limit has been reached", "errorCode": "too_many_requests"})
+            );
+        }
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+    assert_eq!(remaining, ["1", "0", "0"]);
+    assert_eq!(c.emu.stats().rate_limited, 1);
+    // Control endpoints are never limited.
+    let r = c
+        .http
+        .get(format!("{}/__emulator/stats", c.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let (s, _) = c.get(ACTIONS).await;
+    assert_eq!(s, StatusCode::OK, "refilled");
+}
+
+#[tokio::test]
+async fn injected_429_burst_then_recovery() {
+    let c = Client::start(fast()).await;
+    let r = c
+        .http
+        .put(format!("{}/__emulator/faults", c.base))
+        .body("429=2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let codes: Vec<StatusCode> = futures_codes(&c, 3).await;
+    assert_eq!(
+        codes,
+        [
+            StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::OK
+        ]
+    );
+}
+
+async fn futures_codes(c: &Client, n: usize) -> Vec<StatusCode> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        out.push(c.get(ACTIONS).await.0);
+    }
+    out
+}
+
+#[tokio::test]
+async fn injected_5xx_and_dropped_connections() {
+    let opts = EmulatorOptions {
+        faults: "5xx=0.5".parse().unwrap(),
+        ..fast()
+    };
+    let c = Client::start(opts).await; // the token request was request 1 (not hit)
+    let codes = futures_codes(&c, 4).await;
+    assert_eq!(
+        codes,
+        [
+            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::OK,
+            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::OK
+        ]
+    );
+    let (_, err) = {
+        c.http
+            .put(format!("{}/__emulator/faults", c.base))
+            .body("drop=1")
+            .send()
+            .await
+            .unwrap();
+        let r = c
+            .http
+            .get(format!("{}{ACTIONS}", c.base))
+            .bearer_auth(&c.token)
+            .send()
+            .await;
+        assert!(r.is_err(), "connection should drop");
+        c.http
+            .put(format!("{}/__emulator/faults", c.base))
+            .body("")
+            .send()
+            .await
+            .unwrap();
+        c.get(ACTIONS).await
+    };
+    assert!(err.get("actions").is_some());
+    let stats = c.emu.stats();
+    assert_eq!(stats.faults_injected, 3);
+    assert_eq!(stats.by_status.get(&0), Some(&1));
+}
+
+#[tokio::test]
+async fn injected_failed_and_slow_builds() {
+    let opts = EmulatorOptions {
+        faults: "fail-builds=1,slow-builds=300".parse().unwrap(),
+        ..fast()
+    };
+    let c = Client::start(opts).await;
+    let id = c.create("x").await;
+    let (_, a) = c.get(&format!("{ACTIONS}/{id}")).await;
+    assert_ne!(a["status"], "failed", "slow build still running");
+    c.wait_status(&id, "failed").await;
+}
+
+#[tokio::test]
+async fn latency_is_added() {
+    let c = Client::start(EmulatorOptions {
+        latency_ms: 150,
+        ..fast()
+    })
+    .await;
+    let t = std::time::Instant::now();
+    c.get(ACTIONS).await;
+    assert!(t.elapsed() >= Duration::from_millis(150));
+}
+
+#[tokio::test]
+async fn stats_count_by_template_and_log_requests() {
+    let c = Client::start(fast()).await;
+    let id = c.create("s").await;
+    c.get(&format!("{ACTIONS}/{id}")).await;
+    c.get(&format!("{ACTIONS}/{id}")).await;
+    c.call(
+        Method::PATCH,
+        &format!("{ACTIONS}/{id}"),
+        Some(json!({"code": "y"})),
+    )
+    .await;
+    let stats: Value = c
+        .http
+        .get(format!("{}/__emulator/stats", c.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["total"], 5);
+    assert_eq!(stats["by_endpoint"]["GET /api/v2/actions/actions/{id}"], 2);
+    assert_eq!(
+        stats["by_endpoint"]["PATCH /api/v2/actions/actions/{id}"],
+        1
+    );
+    assert_eq!(stats["by_endpoint"]["POST /oauth/token"], 1);
+    assert_eq!(serde_json::to_value(c.emu.stats()).unwrap(), stats);
+    let log: Value = c
+        .http
+        .get(format!("{}/__emulator/requests", c.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let last = &log["requests"][4];
+    assert_eq!(last["method"], "PATCH");
+    assert_eq!(last["template"], "/api/v2/actions/actions/{id}");
+    assert_eq!(last["path"], format!("{ACTIONS}/{id}"));
+    assert_eq!(last["status"], 200);
+    assert_eq!(last["body"], r#"{"code":"y"}"#);
+    let r = c
+        .http
+        .post(format!("{}/__emulator/reset-stats", c.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(c.emu.stats().total, 0);
+}

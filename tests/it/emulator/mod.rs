@@ -1,0 +1,10 @@
+//! Tests of the embedded local tenant over HTTP.
+
+mod actions;
+mod bad_input;
+mod bindings;
+mod conformance;
+mod limits;
+mod state;
+mod support;
+mod token;
