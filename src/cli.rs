@@ -32,6 +32,8 @@ pub enum Command {
     Schema,
     /// Show what apply would change in the live tenant(s), as a diff.
     Plan(PlanArgs),
+    /// Apply the changes: to tenant files (after showing the plan), or exactly a saved plan.
+    Apply(ApplyArgs),
     /// Write the generated Actions for review (to stdout, or one file per action with `--out`).
     Render(RenderArgs),
     /// Run the embedded local tenant (an Auth0 Management API emulator) on loopback.
@@ -87,6 +89,22 @@ pub struct PlanArgs {
     pub out: Option<PathBuf>,
 }
 
+/// Arguments of `apply`.
+#[derive(Debug, clap::Args)]
+pub struct ApplyArgs {
+    /// Tenant files, or one saved plan (`plan.json`); default: every `tenants/*.yaml`.
+    pub files: Vec<PathBuf>,
+    /// Apply every `tenants/*.yaml`.
+    #[arg(long, conflicts_with = "files")]
+    pub all: bool,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Also delete managed actions that are no longer in the config.
+    #[arg(long)]
+    pub prune: bool,
+}
+
 /// Arguments of `render`.
 #[derive(Debug, clap::Args)]
 pub struct RenderArgs {
@@ -119,6 +137,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Schema => commands::schema::run(),
         Command::Render(args) => commands::render::run(&args),
         Command::Plan(args) => commands::plan::run(&args),
+        Command::Apply(args) => commands::apply::run(&args),
         Command::Emulator(args) => commands::emulator::run(&args),
     }
 }

@@ -4,6 +4,7 @@
 //! the live tenant (`tenant`) → the same vocabulary; the two → a plan → apply. See
 //! ARCHITECTURE.md for the code map and the invariants.
 
+pub mod apply;
 pub mod cli;
 pub mod commands;
 pub mod config;

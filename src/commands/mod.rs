@@ -1,6 +1,7 @@
 //! One module per subcommand. Each resolves its arguments, calls the pure stages and writes data
 //! to stdout.
 
+pub mod apply;
 pub mod emulator;
 pub mod plan;
 pub mod render;

@@ -1,0 +1,157 @@
+//! Apply: carry out exactly a tenant's plan, in an order that never breaks logins.
+//!
+//! 1. Actions are created, updated or deployed concurrently (the tenant's one rate limiter paces
+//!    them); each step waits for its build and for the new version to be live.
+//! 2. Only when every action is live are the changed binding lists replaced — so no binding ever
+//!    points at an action that is not deployed, and a removed action is unbound first.
+//! 3. Pruned actions are deleted last, never with `force`.
+//!
+//! After the first failure no new write starts; the report says what was done and what was not,
+//! and a re-run (a fresh plan) converges.
+
+pub mod report;
+pub mod steps;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::config::action::Trigger;
+use crate::error::Error;
+use crate::pipeline::Prepared;
+use crate::plan::{Op, Plan};
+use crate::state::LiveState;
+use crate::tenant::TenantClient;
+use crate::tenant::api_types::BindingRef;
+
+pub use report::{Report, Step};
+
+/// Applies one tenant's plan. Never fails outright: failures are in the report.
+pub async fn apply(
+    prepared: Arc<Prepared>,
+    plan: &Plan,
+    live: &LiveState,
+    client: &TenantClient,
+) -> Report {
+    let mut report = Report::new(&plan.tenant);
+    let stop = Arc::new(AtomicBool::new(false));
+    let ids = actions(&prepared, plan, client, &stop, &mut report).await;
+    if report.failed() {
+        report.skip_rest(plan);
+        return report;
+    }
+    let mut ids = ids;
+    // Foreign bindings keep pointing at the very action they point at now.
+    for b in live.bindings.values().flatten() {
+        ids.entry(b.action_name.clone())
+            .or_insert_with(|| b.action_id.clone());
+    }
+    for a in &live.actions {
+        ids.entry(a.name.clone()).or_insert_with(|| a.id.clone());
+    }
+    for b in &plan.bindings {
+        let step = format!("replace bindings of `{}`", b.trigger);
+        match bindings(client, &b.trigger, &b.after, &ids).await {
+            Ok(()) => report.done(step),
+            Err(e) => {
+                report.fail(step, &e);
+                report.skip_rest(plan);
+                return report;
+            }
+        }
+    }
+    for a in plan.actions.iter().filter(|a| a.op == Op::Delete) {
+        let step = format!("delete `{}`", a.name);
+        match client
+            .delete_action(a.id.as_deref().unwrap_or_default())
+            .await
+        {
+            Ok(()) => report.done(step),
+            Err(e) => {
+                report.fail(step, &Error::from(e));
+                report.skip_rest(plan);
+                return report;
+            }
+        }
+    }
+    report
+}
+
+/// Runs every create/update/deploy concurrently; returns name → id of the actions handled.
+async fn actions(
+    prepared: &Arc<Prepared>,
+    plan: &Plan,
+    client: &TenantClient,
+    stop: &Arc<AtomicBool>,
+    report: &mut Report,
+) -> BTreeMap<String, String> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for step in plan.actions.iter().filter(|a| a.op != Op::Delete).cloned() {
+        let (client, prepared, stop) = (client.clone(), prepared.clone(), stop.clone());
+        tasks.spawn(async move {
+            if stop.load(Ordering::SeqCst) {
+                return (step, None);
+            }
+            let Some(want) = prepared.desired.actions.get(&step.name) else {
+                return (
+                    step,
+                    Some(Err(Error::other(
+                        "internal error: planned action missing from the config",
+                        None,
+                    ))),
+                );
+            };
+            let r = steps::apply_action(&client, &step, want, &prepared.values).await;
+            if r.is_err() {
+                stop.store(true, Ordering::SeqCst);
+            }
+            (step, Some(r))
+        });
+    }
+    let mut ids = BTreeMap::new();
+    while let Some(joined) = tasks.join_next().await {
+        let Ok((step, outcome)) = joined else {
+            continue;
+        };
+        let label = format!(
+            "{} `{}`",
+            crate::plan::format::op_label(step.op).1,
+            step.name
+        );
+        match outcome {
+            Some(Ok(id)) => {
+                ids.insert(step.name.clone(), id);
+                report.done(label);
+            }
+            Some(Err(e)) => report.fail(label, &e),
+            None => report.not_started(label),
+        }
+    }
+    ids
+}
+
+async fn bindings(
+    client: &TenantClient,
+    trigger: &str,
+    after: &[String],
+    ids: &BTreeMap<String, String>,
+) -> Result<(), Error> {
+    let refs: Vec<BindingRef> = after
+        .iter()
+        .map(|name| {
+            ids.get(name)
+                .map(|id| BindingRef::action_id(id.clone(), name.clone()))
+                .ok_or_else(|| {
+                    Error::other(
+                        format!("no id known for action `{name}`; nothing was bound"),
+                        None,
+                    )
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    let trigger = Trigger::from_id(trigger)
+        .map(Trigger::id)
+        .unwrap_or(trigger);
+    client.replace_bindings(trigger, &refs).await?;
+    Ok(())
+}

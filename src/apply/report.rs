@@ -1,0 +1,104 @@
+//! What an apply did: each step done, failed (with the error) or not started, printed at the end
+//! so that after a failure the user knows exactly where the tenant stands.
+
+use std::fmt::Write as _;
+
+use crate::error::Error;
+use crate::plan::{Op, Plan};
+
+/// The outcome of one step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Done(String),
+    Failed(String, String),
+    NotStarted(String),
+}
+
+/// The report of one tenant's apply.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub tenant: String,
+    pub steps: Vec<Step>,
+}
+
+impl Report {
+    pub fn new(tenant: &str) -> Report {
+        Report {
+            tenant: tenant.to_string(),
+            steps: Vec::new(),
+        }
+    }
+
+    pub fn done(&mut self, step: String) {
+        self.steps.push(Step::Done(step));
+    }
+
+    pub fn fail(&mut self, step: String, err: &Error) {
+        let mut msg = err.to_string();
+        let mut source = std::error::Error::source(err);
+        while let Some(cause) = source {
+            let _ = write!(msg, ": {cause}");
+            source = cause.source();
+        }
+        self.steps.push(Step::Failed(step, msg));
+    }
+
+    pub fn not_started(&mut self, step: String) {
+        self.steps.push(Step::NotStarted(step));
+    }
+
+    /// Whether any step failed.
+    pub fn failed(&self) -> bool {
+        self.steps.iter().any(|s| matches!(s, Step::Failed(..)))
+    }
+
+    /// Marks the bindings and deletions of the plan as not started.
+    pub fn skip_rest(&mut self, plan: &Plan) {
+        for b in &plan.bindings {
+            let step = format!("replace bindings of `{}`", b.trigger);
+            if !self.mentions(&step) {
+                self.not_started(step);
+            }
+        }
+        for a in plan.actions.iter().filter(|a| a.op == Op::Delete) {
+            let step = format!("delete `{}`", a.name);
+            if !self.mentions(&step) {
+                self.not_started(step);
+            }
+        }
+    }
+
+    fn mentions(&self, step: &str) -> bool {
+        self.steps.iter().any(|s| match s {
+            Step::Done(x) | Step::NotStarted(x) | Step::Failed(x, _) => x == step,
+        })
+    }
+
+    /// The text printed after apply.
+    pub fn render(&self) -> String {
+        let mut out = format!("Apply {}:\n", self.tenant);
+        for s in &self.steps {
+            let _ = match s {
+                Step::Done(x) => writeln!(out, "  done         {x}"),
+                Step::Failed(x, e) => writeln!(out, "  FAILED       {x}: {e}"),
+                Step::NotStarted(x) => writeln!(out, "  not applied  {x}"),
+            };
+        }
+        let done = self
+            .steps
+            .iter()
+            .filter(|s| matches!(s, Step::Done(_)))
+            .count();
+        let _ = writeln!(
+            out,
+            "{done} of {} step(s) applied{}",
+            self.steps.len(),
+            if self.failed() {
+                "; re-run `loginflow apply` to converge"
+            } else {
+                ""
+            }
+        );
+        out
+    }
+}

@@ -1,0 +1,187 @@
+//! The writes of one action, each followed by the wait that makes the next step safe: create (and
+//! deploy in the same request), update then deploy, or deploy alone; and the build wait between.
+
+use std::time::{Duration, Instant};
+
+use crate::config::action::Trigger;
+use crate::error::{Error, Result};
+use crate::plan::{ActionPlan, Op};
+use crate::secrets::SecretValues;
+use crate::state::DesiredAction;
+use crate::tenant::TenantClient;
+use crate::tenant::api_types::{
+    ApiAction, ApiDependency, ApiTrigger, BuildStatus, CreateAction, SecretValue, UpdateAction,
+};
+
+/// How long a build may take before apply gives up on it.
+pub const BUILD_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Carries out one action's plan; returns the action's id once its new version is live.
+pub async fn apply_action(
+    client: &TenantClient,
+    step: &ActionPlan,
+    want: &DesiredAction,
+    values: &SecretValues,
+) -> Result<String> {
+    match step.op {
+        Op::Create => {
+            let created = client
+                .create_action_idempotent(&create_body(want, values))
+                .await?;
+            wait_live(client, &created.id, &want.name).await?;
+            Ok(created.id)
+        }
+        Op::Update | Op::Adopt => {
+            let id = step.id.clone().unwrap_or_default();
+            let body = update_body(want, values, step.secrets.any() || step.op == Op::Adopt);
+            client.update_action(&id, &body).await?;
+            deploy_when_built(client, &id, &want.name).await?;
+            Ok(id)
+        }
+        Op::Deploy => {
+            let id = step.id.clone().unwrap_or_default();
+            deploy_when_built(client, &id, &want.name).await?;
+            Ok(id)
+        }
+        Op::Delete => {
+            let id = step.id.clone().unwrap_or_default();
+            client.delete_action(&id).await?;
+            Ok(id)
+        }
+    }
+}
+
+fn triggers(t: Trigger) -> Vec<ApiTrigger> {
+    vec![ApiTrigger {
+        id: t.id().into(),
+        version: t.version().into(),
+    }]
+}
+
+fn deps(want: &DesiredAction) -> Vec<ApiDependency> {
+    want.dependencies
+        .iter()
+        .map(|(name, version)| ApiDependency {
+            name: name.clone(),
+            version: version.clone(),
+            registry_url: None,
+        })
+        .collect()
+}
+
+fn secrets(want: &DesiredAction, values: &SecretValues) -> Vec<SecretValue> {
+    want.secrets
+        .keys()
+        .filter_map(|name| {
+            values.get(name).map(|v| SecretValue {
+                name: name.clone(),
+                value: v.clone(),
+            })
+        })
+        .collect()
+}
+
+fn create_body(want: &DesiredAction, values: &SecretValues) -> CreateAction {
+    CreateAction {
+        name: want.name.clone(),
+        supported_triggers: triggers(want.trigger),
+        code: want.code.clone(),
+        runtime: Some(want.runtime.api_name().into()),
+        dependencies: deps(want),
+        secrets: Some(secrets(want, values)),
+        // Created and deployed in one request: the version goes live when its build finishes.
+        deploy: Some(true),
+    }
+}
+
+/// The update body. Secrets are sent only when they changed: a sent list replaces the set.
+fn update_body(want: &DesiredAction, values: &SecretValues, send_secrets: bool) -> UpdateAction {
+    UpdateAction {
+        supported_triggers: Some(triggers(want.trigger)),
+        code: Some(want.code.clone()),
+        runtime: Some(want.runtime.api_name().into()),
+        dependencies: Some(deps(want)),
+        secrets: send_secrets.then(|| secrets(want, values)),
+        ..UpdateAction::default()
+    }
+}
+
+async fn deploy_when_built(client: &TenantClient, id: &str, name: &str) -> Result<()> {
+    wait_built(client, id, name).await?;
+    let version = client.deploy_action(id).await?;
+    // The deploy answers with the new version; confirm the action now runs it.
+    let deadline = Instant::now() + BUILD_TIMEOUT;
+    let mut delay = Duration::from_millis(50);
+    loop {
+        let a = client.get_action(id).await?;
+        if a.deployed_version
+            .as_ref()
+            .is_some_and(|v| v.id == version.id)
+        {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(Error::other(
+                format!(
+                    "`{name}`: deployed version {} did not go live in time",
+                    version.number
+                ),
+                None,
+            ));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(2));
+    }
+}
+
+/// Waits until a created-with-deploy action's version is built and live.
+async fn wait_live(client: &TenantClient, id: &str, name: &str) -> Result<()> {
+    let a = wait_built(client, id, name).await?;
+    match a.deployed_version {
+        Some(_) if a.all_changes_deployed => Ok(()),
+        _ => {
+            let version = client.deploy_action(id).await?;
+            tracing::debug!(
+                action = name,
+                version = version.number,
+                "deployed after create"
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Polls the action until its draft is built; a failed build is an error with Auth0's status.
+async fn wait_built(client: &TenantClient, id: &str, name: &str) -> Result<ApiAction> {
+    let start = Instant::now();
+    let mut delay = Duration::from_millis(50);
+    let mut told = false;
+    loop {
+        let a = client.get_action(id).await?;
+        match a.status {
+            BuildStatus::Built => return Ok(a),
+            BuildStatus::Failed => {
+                return Err(Error::other(
+                    format!("`{name}`: the build failed in Auth0 (status `failed`)"),
+                    Some("check the action's dependencies: each must exist on the public npm registry at that exact version".into()),
+                ));
+            }
+            _ => {}
+        }
+        if start.elapsed() > BUILD_TIMEOUT {
+            return Err(Error::other(
+                format!(
+                    "`{name}`: the build did not finish within {} s",
+                    BUILD_TIMEOUT.as_secs()
+                ),
+                None,
+            ));
+        }
+        if !told && start.elapsed() > Duration::from_secs(1) {
+            crate::output::status(&format!("  waiting for `{name}` to build…"));
+            told = true;
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(2));
+    }
+}
