@@ -34,6 +34,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Apply the changes: to tenant files (after showing the plan), or exactly a saved plan.
     Apply(ApplyArgs),
+    /// Write a config that manages an existing tenant's actions as `custom` actions.
+    Import(ImportArgs),
     /// Write the generated Actions for review (to stdout, or one file per action with `--out`).
     Render(RenderArgs),
     /// Run the embedded local tenant (an Auth0 Management API emulator) on loopback.
@@ -105,6 +107,17 @@ pub struct ApplyArgs {
     pub prune: bool,
 }
 
+/// Arguments of `import`.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// A tenant file naming the tenant to read (its `tenant` section is used).
+    #[arg(long, value_name = "FILE")]
+    pub tenant: PathBuf,
+    /// Where to write `tenant.yaml` and `actions/*.js`.
+    #[arg(long, value_name = "DIR", default_value = "imported")]
+    pub out: PathBuf,
+}
+
 /// Arguments of `render`.
 #[derive(Debug, clap::Args)]
 pub struct RenderArgs {
@@ -138,6 +151,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Render(args) => commands::render::run(&args),
         Command::Plan(args) => commands::plan::run(&args),
         Command::Apply(args) => commands::apply::run(&args),
+        Command::Import(args) => commands::import::run(&args),
         Command::Emulator(args) => commands::emulator::run(&args),
     }
 }

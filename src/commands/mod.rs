@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod emulator;
+pub mod import;
 pub mod plan;
 pub mod render;
 pub mod schema;
