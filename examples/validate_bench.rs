@@ -38,7 +38,10 @@ fn main() -> std::io::Result<()> {
         let (tenant, d, _) = loginflow::validate::validate_file(&path);
         times.push(start.elapsed());
         diags = d.len();
-        assert_eq!(tenant.map(|t| t.config.actions.len()), Some(FRAGMENTS * PER_FRAGMENT));
+        assert_eq!(
+            tenant.map(|t| t.config.actions.len()),
+            Some(FRAGMENTS * PER_FRAGMENT)
+        );
     }
     times.sort();
     println!(
