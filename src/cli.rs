@@ -36,10 +36,56 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Write a config that manages an existing tenant's actions as `custom` actions.
     Import(ImportArgs),
+    /// Print a shell completion script to stdout.
+    Completions(CompletionsArgs),
+    /// Hasura helpers for a tenant's `hasura` actions.
+    Hasura(HasuraArgs),
     /// Write the generated Actions for review (to stdout, or one file per action with `--out`).
     Render(RenderArgs),
     /// Run the embedded local tenant (an Auth0 Management API emulator) on loopback.
     Emulator(commands::emulator::EmulatorArgs),
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate completions for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `hasura`.
+#[derive(Debug, clap::Args)]
+pub struct HasuraArgs {
+    #[command(subcommand)]
+    pub command: HasuraCommand,
+}
+
+/// The subcommands of `hasura`.
+#[derive(Debug, Subcommand)]
+pub enum HasuraCommand {
+    /// Print the `HASURA_GRAPHQL_JWT_SECRET` JSON that accepts this tenant's tokens.
+    JwtConfig(JwtConfigArgs),
+}
+
+/// Arguments of `hasura jwt-config`.
+#[derive(Debug, clap::Args)]
+pub struct JwtConfigArgs {
+    /// The tenant file whose domain and `hasura` actions the configuration is for.
+    #[arg(long, value_name = "FILE")]
+    pub tenant: PathBuf,
+    /// The `aud` Hasura accepts: the identifier of the Auth0 API the access tokens are issued for.
+    /// Repeat for several audiences.
+    #[arg(long, value_name = "AUD")]
+    pub audience: Vec<String>,
+    /// The domain tokens are issued by, when logins go through a custom domain. Default: the
+    /// tenant's `tenant.domain`.
+    #[arg(long, value_name = "DOMAIN")]
+    pub issuer_domain: Option<String>,
+    /// Seconds of clock skew Hasura tolerates on `exp`/`nbf` (`allowed_skew`). Default: omitted,
+    /// which Hasura treats as 0.
+    #[arg(long, value_name = "SECONDS")]
+    pub allowed_skew: Option<u32>,
 }
 
 /// Output format for diagnostics.
@@ -152,6 +198,10 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Plan(args) => commands::plan::run(&args),
         Command::Apply(args) => commands::apply::run(&args),
         Command::Import(args) => commands::import::run(&args),
+        Command::Completions(args) => commands::completions::run(&args),
+        Command::Hasura(args) => match &args.command {
+            HasuraCommand::JwtConfig(args) => commands::hasura::jwt_config(args),
+        },
         Command::Emulator(args) => commands::emulator::run(&args),
     }
 }

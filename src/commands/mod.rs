@@ -2,7 +2,9 @@
 //! to stdout.
 
 pub mod apply;
+pub mod completions;
 pub mod emulator;
+pub mod hasura;
 pub mod import;
 pub mod plan;
 pub mod render;
