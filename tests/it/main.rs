@@ -4,6 +4,7 @@
 mod adopt;
 mod common;
 mod emulator;
+mod import;
 mod plan_pure;
 mod render;
 mod tenant;

@@ -6,5 +6,5 @@ mod bindings;
 mod conformance;
 mod limits;
 mod state;
-mod support;
+pub mod support;
 mod token;
