@@ -5,6 +5,7 @@ mod adopt;
 mod common;
 mod emulator;
 mod import;
+mod leaks;
 mod plan_pure;
 mod render;
 mod tenant;
