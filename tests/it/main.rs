@@ -7,6 +7,7 @@
 mod adopt;
 mod common;
 mod emulator;
+mod fuzz;
 mod import;
 mod leaks;
 mod plan_pure;
