@@ -49,7 +49,7 @@ fn main() {
         let end = Instant::now() + Duration::from_secs(minutes * 60);
         let mut runs = 0u64;
         while Instant::now() < end {
-            let input = if corpus.is_empty() || rng.next() % 4 == 0 {
+            let input = if corpus.is_empty() || rng.next().is_multiple_of(4) {
                 (0..rng.next() % 1024)
                     .map(|_| rng.next() as u8)
                     .collect::<Vec<u8>>()
