@@ -178,7 +178,12 @@ pub struct RenderArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
-    match run(cli) {
+    let verbose = cli.verbose;
+    let outcome = run(cli);
+    if verbose > 0 {
+        report_peak_memory();
+    }
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             if !matches!(err, Error::InvalidConfig { .. }) {
@@ -203,6 +208,17 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             HasuraCommand::JwtConfig(args) => commands::hasura::jwt_config(args),
         },
         Command::Emulator(args) => commands::emulator::run(&args),
+    }
+}
+
+/// Logs the process's peak resident memory (Linux), for scale tests and curious users.
+fn report_peak_memory() {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
+        tracing::info!(
+            "peak memory (VmHWM): {}",
+            line.trim_start_matches("VmHWM:").trim()
+        );
     }
 }
 

@@ -18,6 +18,7 @@ pub const LOCAL_CLIENT: &str = "local";
 pub struct Connection {
     pub client: TenantClient,
     emulator: Option<Emulator>,
+    _slot: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl Connection {
@@ -43,6 +44,7 @@ pub fn local_state_file(tenant: &LoadedTenant) -> PathBuf {
 
 /// Connects to the tenant a file names.
 pub async fn connect(tenant: &LoadedTenant) -> Result<Connection> {
+    let slot = crate::runtime::tenant_slot().await;
     let t = tenant
         .config
         .tenant
@@ -84,5 +86,9 @@ pub async fn connect(tenant: &LoadedTenant) -> Result<Connection> {
         _ => None,
     });
     let client = TenantClient::new(config)?;
-    Ok(Connection { client, emulator })
+    Ok(Connection {
+        client,
+        emulator,
+        _slot: slot,
+    })
 }

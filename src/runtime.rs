@@ -10,3 +10,16 @@ pub fn build() -> Result<tokio::runtime::Runtime> {
         .build()
         .map_err(|e| Error::other(format!("cannot start the async runtime: {e}"), None))
 }
+
+/// How many tenants talk to their APIs at once. Each tenant already has its own rate limiter;
+/// this bound keeps memory and sockets flat for `--all` over hundreds of files.
+pub const MAX_CONCURRENT_TENANTS: usize = 16;
+
+/// A slot for one tenant's session, held until the session ends.
+pub async fn tenant_slot() -> Option<tokio::sync::OwnedSemaphorePermit> {
+    static SLOTS: std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>> =
+        std::sync::OnceLock::new();
+    let slots = SLOTS
+        .get_or_init(|| std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_TENANTS)));
+    slots.clone().acquire_owned().await.ok()
+}

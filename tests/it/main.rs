@@ -12,5 +12,6 @@ mod import;
 mod leaks;
 mod plan_pure;
 mod render;
+mod scale;
 mod tenant;
 mod validate;

@@ -1,0 +1,82 @@
+//! Scale: `plan --all` and `apply --all` over 200 tenant files against one emulator, each tenant
+//! with its own client-side rate limit. No error, a converged second plan, and the peak memory
+//! and wall time printed (`cargo test --test it scale -- --nocapture`).
+
+use std::time::Instant;
+
+use loginflow::emulator::{Emulator, EmulatorOptions};
+
+use crate::common::loginflow;
+
+const TENANTS: usize = 200;
+
+fn peak_kib(stderr: &str) -> Option<u64> {
+    let line = stderr.lines().find(|l| l.contains("peak memory (VmHWM)"))?;
+    line.split_whitespace().rev().nth(1)?.parse().ok()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_hundred_tenants() {
+    let emu = Emulator::start(EmulatorOptions {
+        build_ms: 0,
+        rate_limit: None,
+        ..EmulatorOptions::default()
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let tenants = dir.path().join("tenants");
+    std::fs::create_dir_all(&tenants).unwrap();
+    std::fs::write(dir.path().join("id"), "local").unwrap();
+    // Small custom actions: every tenant reads every action of the shared emulator, so the
+    // test measures the tool, not megabytes of generated code in a debug build.
+    std::fs::write(
+        dir.path().join("rule.js"),
+        "exports.onExecutePostLogin = async () => {};\n",
+    )
+    .unwrap();
+    for i in 0..TENANTS {
+        let yaml = format!(
+            "version: 1\ntenant:\n  domain: {}\n  credentials:\n    client_id: {{ file: ../id }}\n    client_secret: {{ file: ../id }}\n  rate_limit: {{ per_second: 50, burst: 20 }}\nactions:\n  t{i:03}-rule:\n    kind: custom\n    code: ../rule.js\n",
+            emu.base_url()
+        );
+        std::fs::write(tenants.join(format!("t{i:03}.yaml")), yaml).unwrap();
+    }
+    let run = |args: &[&str]| {
+        let start = Instant::now();
+        let out = loginflow()
+            .current_dir(dir.path())
+            .arg("-v")
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        println!(
+            "{:<40} exit {:?} in {:>6.2} s, peak memory {:?} KiB",
+            args.join(" "),
+            out.status.code(),
+            start.elapsed().as_secs_f64(),
+            peak_kib(&stderr)
+        );
+        (out.status.code(), stderr)
+    };
+    let (code, err) = run(&["plan", "--all", "--detailed-exitcode", "--format", "json"]);
+    assert_eq!(code, Some(2), "{err}");
+    let (code, err) = run(&["apply", "--all", "--yes"]);
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = run(&["plan", "--all", "--detailed-exitcode", "--format", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let peak = peak_kib(&err).expect("peak memory is logged with -v");
+    assert!(
+        peak < 512 * 1024,
+        "peak memory {peak} KiB for {TENANTS} tenants"
+    );
+    assert_eq!(
+        emu.stats()
+            .by_endpoint
+            .get("POST /api/v2/actions/actions")
+            .copied(),
+        Some(TENANTS as u64)
+    );
+    emu.shutdown().await;
+}
