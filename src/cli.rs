@@ -30,6 +30,36 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of the configuration language.
     Schema,
+    /// Run the tenant files' test cases through the rendered flow in Node, without a tenant.
+    Test(TestArgs),
+}
+
+/// Output format of `test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TestFormat {
+    /// `PASS`/`FAIL` per case, the differences of failed cases, and `N passed, N failed`.
+    Human,
+    /// JUnit XML, for CI.
+    Junit,
+}
+
+/// Arguments of `test`.
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// Tenant files whose tests to run; default: every `tenants/*.yaml`.
+    pub files: Vec<PathBuf>,
+    /// Run only the cases whose name contains this text (case-insensitive).
+    #[arg(long, value_name = "NAME")]
+    pub filter: Option<String>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub format: TestFormat,
+    /// Write the JUnit XML report to this file (stdout then keeps the human output).
+    #[arg(long, value_name = "FILE")]
+    pub junit_out: Option<PathBuf>,
+    /// The time budget of one flow in milliseconds, instead of Auth0's 20 s (to test the limit).
+    #[arg(long, value_name = "MS", hide = true)]
+    pub time_limit_ms: Option<u64>,
 }
 
 /// Output format for diagnostics.
@@ -71,6 +101,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Validate(args) => commands::validate::run(&args),
         Command::Schema => commands::schema::run(),
+        Command::Test(args) => commands::test::run(&args),
     }
 }
 

@@ -18,4 +18,5 @@ pub mod render;
 pub mod secrets;
 pub mod state;
 pub mod tenant;
+pub mod testing;
 pub mod validate;

@@ -2,4 +2,5 @@
 //! to stdout.
 
 pub mod schema;
+pub mod test;
 pub mod validate;

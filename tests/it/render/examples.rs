@@ -122,6 +122,7 @@ fn example_tests_pass_in_node() {
                     http_stubs: t.http.clone(),
                     cache: t.cache.clone(),
                     now_ms: None,
+                    flow: None,
                 }
             })
             .collect();
@@ -135,7 +136,7 @@ fn example_tests_pass_in_node() {
                 })
                 .collect(),
             cases,
-            time_limit_ms: None,
+            ..Job::default()
         };
         let results = run_batch(&job).expect("harness");
         for (t, r) in config.tests.iter().zip(results) {
