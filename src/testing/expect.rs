@@ -44,7 +44,13 @@ pub fn compare(expect: &Expect, result: &CaseResult) -> Vec<Mismatch> {
         };
         out.push(mismatch("unstubbed call", detail));
     }
-    for err in &result.errors {
+    // The thrown `fetch failed (unstubbed HTTP call …)` repeats the line above.
+    let unstubbed = result.error.is_some();
+    for err in result
+        .errors
+        .iter()
+        .filter(|e| !(unstubbed && e.message.contains("unstubbed HTTP call")))
+    {
         out.push(mismatch(
             "error",
             format!(

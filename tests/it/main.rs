@@ -5,4 +5,5 @@ mod common;
 mod plan_pure;
 mod render;
 mod tenant;
+mod testcmd;
 mod validate;
