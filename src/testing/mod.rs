@@ -21,6 +21,11 @@ pub use suite::{Suite, suite};
 use crate::node::{Job, JobCase, NodeError, run_batch};
 use redact::Redactor;
 
+/// The clock of every case (`Date.now()` in the actions): 2026-01-05T08:00:00Z, the default
+/// `event.user.updated_at`. A fixed clock makes timestamps, token expiries and cache ages
+/// reproducible, so they can be expected exactly.
+pub const NOW_MS: u64 = 1_767_600_000_000;
+
 /// Runs every case of `suites` in one Node process. `time_limit_ms` replaces Auth0's 20-second
 /// budget per flow (for tests of the limit itself). Without any case, Node is not started.
 pub fn run(suites: &[Suite], time_limit_ms: Option<u64>) -> Result<Vec<CaseOutcome>, NodeError> {
@@ -37,7 +42,7 @@ pub fn run(suites: &[Suite], time_limit_ms: Option<u64>) -> Result<Vec<CaseOutco
                 secrets: case.secrets.clone(),
                 http_stubs: case.http.clone(),
                 cache: case.cache.clone(),
-                now_ms: None,
+                now_ms: Some(NOW_MS),
                 flow: Some(i),
             });
         }
