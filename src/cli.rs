@@ -40,6 +40,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Hasura helpers for a tenant's `hasura` actions.
     Hasura(HasuraArgs),
+    /// Run the tenant files' test cases through the rendered flow in Node, without a tenant.
+    Test(TestArgs),
     /// Write the generated Actions for review (to stdout, or one file per action with `--out`).
     Render(RenderArgs),
     /// Run the embedded local tenant (an Auth0 Management API emulator) on loopback.
@@ -86,6 +88,34 @@ pub struct JwtConfigArgs {
     /// which Hasura treats as 0.
     #[arg(long, value_name = "SECONDS")]
     pub allowed_skew: Option<u32>,
+}
+
+/// Output format of `test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TestFormat {
+    /// `PASS`/`FAIL` per case, the differences of failed cases, and `N passed, N failed`.
+    Human,
+    /// JUnit XML, for CI.
+    Junit,
+}
+
+/// Arguments of `test`.
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// Tenant files whose tests to run; default: every `tenants/*.yaml`.
+    pub files: Vec<PathBuf>,
+    /// Run only the cases whose name contains this text (case-insensitive).
+    #[arg(long, value_name = "NAME")]
+    pub filter: Option<String>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub format: TestFormat,
+    /// Write the JUnit XML report to this file (stdout then keeps the human output).
+    #[arg(long, value_name = "FILE")]
+    pub junit_out: Option<PathBuf>,
+    /// The time budget of one flow in milliseconds, instead of Auth0's 20 s (to test the limit).
+    #[arg(long, value_name = "MS", hide = true)]
+    pub time_limit_ms: Option<u64>,
 }
 
 /// Output format for diagnostics.
@@ -203,6 +233,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Plan(args) => commands::plan::run(&args),
         Command::Apply(args) => commands::apply::run(&args),
         Command::Import(args) => commands::import::run(&args),
+        Command::Test(args) => commands::test::run(&args),
         Command::Completions(args) => commands::completions::run(&args),
         Command::Hasura(args) => match &args.command {
             HasuraCommand::JwtConfig(args) => commands::hasura::jwt_config(args),

@@ -26,6 +26,9 @@ pub enum Error {
     /// A request to a tenant failed.
     #[error(transparent)]
     Tenant(#[from] crate::tenant::Error),
+    /// Node.js could not run the Actions.
+    #[error(transparent)]
+    Node(#[from] crate::node::NodeError),
     /// A failure with a message already written for people, and an optional hint.
     #[error("{message}")]
     Other {
@@ -53,6 +56,11 @@ impl Error {
     pub fn hint(&self) -> Option<&str> {
         match self {
             Error::Other { hint, .. } => hint.as_deref(),
+            Error::Node(
+                crate::node::NodeError::Missing { .. } | crate::node::NodeError::TooOld { .. },
+            ) => Some(
+                "install Node.js 18 or newer (https://nodejs.org, or your package manager's `nodejs`), or set LOGINFLOW_NODE to the path of a `node` binary",
+            ),
             _ => None,
         }
     }

@@ -24,4 +24,5 @@ pub mod runtime;
 pub mod secrets;
 pub mod state;
 pub mod tenant;
+pub mod testing;
 pub mod validate;

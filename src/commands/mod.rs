@@ -9,4 +9,5 @@ pub mod import;
 pub mod plan;
 pub mod render;
 pub mod schema;
+pub mod test;
 pub mod validate;

@@ -1,13 +1,19 @@
 // loginflow Node harness: runs Auth0 post-login Actions against test events, the way Auth0 does.
 //
-// Input (stdin, JSON): { actions: [{name, code, secrets?}], cases: [{name, event, secrets,
-//   http_stubs, cache, now_ms?}], time_limit_ms? }.
+// Input (stdin, JSON): { actions: [{name, code, secrets?}], flows?: [[action]], cases: [{name,
+//   event, secrets, http_stubs, cache, now_ms?, flow?}], time_limit_ms? }. A case with `flow: i`
+//   runs through `flows[i]` instead of `actions` (one process for several tenants).
 // Output (stdout, JSON): { results: [CaseResult] }, one per case, in order.
 //
 // Fidelity notes: actions run in flow order; api.access.deny ends the flow after the current
 // action; app/user metadata changes are applied at the end of the flow (later actions see the
-// original event); api.cache enforces Auth0's limits; fetch is a stub (unstubbed calls fail the
-// case); each action is a fresh CommonJS module per case that may require only Node built-ins.
+// original event); custom claims with a restricted name are silently not added (Auth0 drops them
+// without failing the login); the whole flow shares one time budget (Auth0: 20 s per trigger
+// execution) and the login fails when it runs out; api.cache enforces Auth0's limits; fetch is a
+// stub (unstubbed calls fail the case); each action is a fresh CommonJS module per case that may
+// require only Node built-ins.
+//
+// `RESTRICTED_CLAIMS` (an array of names) is defined by the caller ahead of this source.
 "use strict";
 
 const vm = require("vm");
@@ -18,6 +24,8 @@ const CACHE_KEY_MAX = 64;
 const CACHE_VALUE_MAX = 4096;
 const CACHE_TOTAL_MAX = 8192;
 const CACHE_ENTRIES_MAX = 20;
+const FLOW_LIMIT_MS = 20000;
+const RESTRICTED = new Set(typeof RESTRICTED_CLAIMS === "undefined" ? [] : RESTRICTED_CLAIMS);
 
 function readStdin() {
   return new Promise((resolve, reject) => {
@@ -60,6 +68,19 @@ function sleep(ms, signal) {
   });
 }
 
+/** A signal aborted when any of `signals` is (`AbortSignal.any` needs Node 20.3). */
+function anySignal(signals) {
+  const controller = new AbortController();
+  for (const s of signals) {
+    if (s.aborted) {
+      controller.abort(s.reason);
+      break;
+    }
+    s.addEventListener("abort", () => controller.abort(s.reason), { once: true });
+  }
+  return controller.signal;
+}
+
 /** The state one case records while its flow runs. */
 function newRecord(testCase) {
   return {
@@ -84,7 +105,7 @@ function newRecord(testCase) {
   };
 }
 
-function makeFetch(record, stubs, current) {
+function makeFetch(record, stubs, current, flowSignal) {
   return async function fetch(input, init) {
     init = init || {};
     const url = typeof input === "string" ? input : String(input && input.url ? input.url : input);
@@ -97,8 +118,10 @@ function makeFetch(record, stubs, current) {
       if (record.error === null) record.error = message;
       throw new TypeError("fetch failed (" + message + ")");
     }
-    if (stub.delay_ms) await sleep(stub.delay_ms, init.signal);
-    if (init.signal && init.signal.aborted) throw init.signal.reason;
+    const signals = [init.signal, flowSignal].filter(Boolean);
+    const signal = signals.length > 1 ? anySignal(signals) : signals[0];
+    if (stub.delay_ms) await sleep(stub.delay_ms, signal);
+    if (signal && signal.aborted) throw signal.reason;
     if (stub.network_error) throw new TypeError("fetch failed");
     let text = "";
     if (stub.raw_body !== undefined && stub.raw_body !== null) text = stub.raw_body;
@@ -163,8 +186,16 @@ function makeCache(record, entries, current, now) {
 }
 
 function makeApi(record, state, cache, current) {
+  // After the flow ended (deny, error, time limit) a straggling action changes nothing.
+  const open = () => !current.closed;
   const claims = (which) => ({
     setCustomClaim(key, value) {
+      if (!open()) return;
+      if (RESTRICTED.has(String(key))) {
+        // Auth0 silently drops restricted claim names; the login goes on.
+        record.logs.push({ action: current.name, level: "harness", message: "restricted claim `" + key + "` dropped, as Auth0 does" });
+        return;
+      }
       record[which][key] = clone(value);
     },
   });
@@ -179,12 +210,12 @@ function makeApi(record, state, cache, current) {
       removeScope(scope) { record.scopes_removed.push(scope); },
     },
     user: {
-      setAppMetadata(key, value) { state.app[key] = clone(value); },
-      setUserMetadata(key, value) { state.user[key] = clone(value); },
+      setAppMetadata(key, value) { if (open()) state.app[key] = clone(value); },
+      setUserMetadata(key, value) { if (open()) state.user[key] = clone(value); },
     },
     access: {
       deny(reason) {
-        if (!record.denied) {
+        if (open() && !record.denied) {
           record.denied = true;
           record.deny_reason = reason === undefined ? null : String(reason);
           record.denied_by = current.name;
@@ -226,17 +257,28 @@ function loadAction(action, globals, nowMs) {
   return module.exports;
 }
 
-function withTimeLimit(promise, ms) {
+class FlowTimeLimit extends Error {}
+
+/** Races `promise` against the flow's deadline; on expiry, aborts `controller` (pending stubs). */
+function withDeadline(promise, deadline, limitMs, controller) {
   let timer;
   const limit = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error("action ran longer than " + ms + " ms")), ms);
+    timer = setTimeout(() => {
+      const err = new FlowTimeLimit("the flow ran longer than its " + limitMs + " ms limit (Auth0 stops a trigger after 20 s and fails the login)");
+      controller.abort(err);
+      reject(err);
+    }, Math.max(0, deadline - Date.now()));
   });
   return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
 async function runCase(job, testCase) {
   const record = newRecord(testCase);
-  const current = { name: null };
+  const started = performance.now();
+  const current = { name: null, closed: false };
+  const limitMs = job.time_limit_ms || FLOW_LIMIT_MS;
+  const deadline = Date.now() + limitMs;
+  const flowController = new AbortController();
   const state = { app: {}, user: {} };
   const nowMs = testCase.now_ms;
   const now = () => (nowMs !== undefined && nowMs !== null ? Number(nowMs) : Date.now());
@@ -245,14 +287,15 @@ async function runCase(job, testCase) {
   const api = makeApi(record, state, cache, current);
   const globals = {
     console: makeConsole(record, current),
-    fetch: makeFetch(record, testCase.http_stubs || [], current),
+    fetch: makeFetch(record, testCase.http_stubs || [], current, flowController.signal),
     AbortSignal, AbortController, Buffer, URL, URLSearchParams, TextEncoder, TextDecoder,
     Headers, Request, Response,
     setTimeout, clearTimeout, setInterval, clearInterval, setImmediate, clearImmediate,
     queueMicrotask, structuredClone, atob, btoa,
   };
   const secrets = testCase.secrets || {};
-  for (const action of job.actions) {
+  const flow = testCase.flow !== undefined && testCase.flow !== null ? job.flows[testCase.flow] : job.actions;
+  for (const action of flow) {
     current.name = action.name;
     record.actions_run.push(action.name);
     // Each action sees the original event: metadata changes are applied after the flow.
@@ -266,16 +309,20 @@ async function runCase(job, testCase) {
       if (typeof exported.onExecutePostLogin !== "function") {
         throw new Error("the action does not export onExecutePostLogin");
       }
-      await withTimeLimit(Promise.resolve(exported.onExecutePostLogin(event, api)), job.time_limit_ms || 20000);
+      await withDeadline(Promise.resolve().then(() => exported.onExecutePostLogin(event, api)), deadline, limitMs, flowController);
     } catch (err) {
-      // Auth0 fails the login on an uncaught error.
-      record.errors.push({ action: action.name, message: String(err && err.stack ? err.stack.split("\n")[0] : err) });
+      // Auth0 fails the login on an uncaught error, and when the trigger runs out of time.
+      const message = err instanceof FlowTimeLimit ? "Error: " + err.message : String(err && err.stack ? err.stack.split("\n")[0] : err);
+      record.errors.push({ action: action.name, message });
       break;
     }
     if (record.denied) break;
   }
+  current.closed = true;
+  flowController.abort(new Error("the flow has ended"));
   record.app_metadata = state.app;
   record.user_metadata = state.user;
+  record.duration_ms = performance.now() - started;
   return record;
 }
 
@@ -283,7 +330,8 @@ async function main() {
   const job = JSON.parse(await readStdin());
   const results = [];
   for (const testCase of job.cases) results.push(await runCase(job, testCase));
-  process.stdout.write(JSON.stringify({ results }));
+  // Exit once written: actions cut off by the time limit may still hold timers.
+  process.stdout.write(JSON.stringify({ results }), () => process.exit(0));
 }
 
 main().catch((err) => {

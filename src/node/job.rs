@@ -10,8 +10,13 @@ use crate::config::test_case::HttpStub;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Job {
     pub actions: Vec<JobAction>,
+    /// More flows, for a batch that spans several tenants: a case with `flow: Some(i)` runs
+    /// through `flows[i]` instead of `actions`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<Vec<JobAction>>,
     pub cases: Vec<JobCase>,
-    /// Time limit of one action, in milliseconds. Default: 20000 (Auth0's budget per trigger).
+    /// Time budget of the whole flow of one case, in milliseconds. Default: 20000 (Auth0's
+    /// budget per trigger execution); running out fails the login.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_limit_ms: Option<u64>,
 }
@@ -39,6 +44,9 @@ pub struct JobCase {
     /// A fixed `Date.now()` for the actions, in milliseconds since the epoch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub now_ms: Option<u64>,
+    /// Index into [`Job::flows`]; `None` runs [`Job::actions`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<usize>,
 }
 
 /// What one case did.
@@ -66,6 +74,9 @@ pub struct CaseResult {
     pub errors: Vec<ThrownError>,
     /// A problem with the case itself, e.g. an unstubbed HTTP call.
     pub error: Option<String>,
+    /// Wall time of the case in the harness, in milliseconds.
+    #[serde(default)]
+    pub duration_ms: f64,
 }
 
 /// An outbound call. Headers are kept as sent (they may hold secrets; callers redact).

@@ -61,7 +61,7 @@ pub fn run_batch(job: &Job) -> Result<Vec<CaseResult>, NodeError> {
     let input = serde_json::to_vec(job)?;
     let mut child = Command::new(&program)
         .arg("--eval")
-        .arg(HARNESS)
+        .arg(script()?)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -82,6 +82,15 @@ pub fn run_batch(job: &Job) -> Result<Vec<CaseResult>, NodeError> {
         status: "no stdin".into(),
         stderr: String::new(),
     })
+}
+
+/// The harness with Auth0's restricted claim names defined ahead of it (one list for the
+/// validator and the harness).
+fn script() -> Result<String, NodeError> {
+    let names = serde_json::to_string(crate::validate::auth0_rules::RESTRICTED_CLAIMS)?;
+    Ok(format!(
+        "\"use strict\";\nconst RESTRICTED_CLAIMS = {names};\n{HARNESS}"
+    ))
 }
 
 fn parse(output: std::process::Output) -> Result<Vec<CaseResult>, NodeError> {

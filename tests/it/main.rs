@@ -14,4 +14,5 @@ mod plan_pure;
 mod render;
 mod scale;
 mod tenant;
+mod testcmd;
 mod validate;

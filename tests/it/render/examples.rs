@@ -1,15 +1,13 @@
 //! The example tenants in `tenants/`: every action renders, passes `node --check`, matches its
-//! snapshot, and the example tests pass through the Node harness.
+//! snapshot, and the example tests pass through `loginflow test`'s runner.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use loginflow::config::ConfigFile;
-use loginflow::node::{Job, JobAction, JobCase, run_batch};
 use loginflow::render::{RenderContext, RenderedAction, render_action};
-use serde_json::Value;
 
-use super::support::{event, node_check};
+use super::support::node_check;
 
 pub fn tenant_files() -> Vec<std::path::PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tenants");
@@ -83,93 +81,24 @@ fn every_example_renders_parses_and_matches_its_snapshot() {
     });
 }
 
-/// Deep-merges `patch` into `base` (objects merge, anything else replaces).
-fn merge(base: &mut Value, patch: &Value) {
-    match (base, patch) {
-        (Value::Object(b), Value::Object(p)) => {
-            for (k, v) in p {
-                merge(b.entry(k.clone()).or_insert(Value::Null), v);
-            }
-        }
-        (b, p) => *b = p.clone(),
-    }
-}
-
-/// The example tests run through the harness. Only what this suite can judge without the test
-/// runner of `loginflow test` is checked: deny, the exact/included claims and metadata.
+/// The example tests pass through the runner of `loginflow test` (every expectation checked).
 #[test]
 fn example_tests_pass_in_node() {
+    let mut suites = Vec::new();
     for path in tenant_files() {
-        let (config, actions) = render_tenant(&path);
-        let cases: Vec<JobCase> = config
-            .tests
-            .iter()
-            .map(|t| {
-                let mut ev = event();
-                // A test event replaces the defaults' metadata rather than adding to it.
-                if let Some(Value::Object(user)) = t.event.get("user") {
-                    for key in ["app_metadata", "user_metadata"] {
-                        if user.contains_key(key) {
-                            ev["user"][key] = Value::Object(Default::default());
-                        }
-                    }
-                }
-                merge(&mut ev, &Value::Object(t.event.clone()));
-                JobCase {
-                    name: t.name.clone(),
-                    event: ev,
-                    secrets: t.secrets.clone(),
-                    http_stubs: t.http.clone(),
-                    cache: t.cache.clone(),
-                    now_ms: None,
-                }
-            })
-            .collect();
-        let job = Job {
-            actions: actions
-                .iter()
-                .map(|a| JobAction {
-                    name: a.name.clone(),
-                    code: a.code.clone(),
-                    secrets: Some(a.secrets.clone()),
-                })
-                .collect(),
-            cases,
-            time_limit_ms: None,
-        };
-        let results = run_batch(&job).expect("harness");
-        for (t, r) in config.tests.iter().zip(results) {
-            let at = format!("{}: {}", path.display(), t.name);
-            assert!(
-                r.errors.is_empty() && r.error.is_none(),
-                "{at}: {:?} {:?}",
-                r.errors,
-                r.error
-            );
-            let e = &t.expect;
-            if let Some(loginflow::config::test_case::Denied::Flag(d)) = &e.denied {
-                assert_eq!(r.denied, *d, "{at}: {:?}", r.logs);
-            }
-            for (want, got) in [
-                (&e.id_token, &r.id_token),
-                (&e.access_token, &r.access_token),
-                (&e.app_metadata, &r.app_metadata),
-            ] {
-                if let Some(want) = want {
-                    assert_eq!(got, want, "{at}");
-                }
-            }
-            for (want, got) in [
-                (&e.id_token_includes, &r.id_token),
-                (&e.access_token_includes, &r.access_token),
-            ] {
-                for (k, v) in want.iter().flatten() {
-                    assert_eq!(got.get(k), Some(v), "{at}: claim {k}");
-                }
-            }
-            if let Some(calls) = &e.http_calls {
-                assert_eq!(calls.len(), r.http_calls.len(), "{at}: {:?}", r.http_calls);
-            }
-        }
+        let (tenant, diags, _) = loginflow::validate::validate_file(&path);
+        assert_eq!(loginflow::diagnostics::error_count(&diags), 0, "{diags:?}");
+        let tenant = tenant.expect("tenant loads");
+        let suite = loginflow::testing::suite(&tenant, &path.display().to_string(), None)
+            .expect("flow renders");
+        assert!(
+            suite.cases.len() >= 2,
+            "{}: happy path and failure policy",
+            path.display()
+        );
+        suites.push(suite);
     }
+    let outcomes = loginflow::testing::run(&suites, None).expect("harness");
+    let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed()).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
 }

@@ -135,6 +135,7 @@ pub fn case(name: &str, event: Value, secrets: &[(&str, &str)], stubs: Vec<HttpS
         http_stubs: stubs,
         cache: BTreeMap::new(),
         now_ms: None,
+        flow: None,
     }
 }
 
@@ -150,7 +151,7 @@ pub fn run(actions: &[&RenderedAction], cases: Vec<JobCase>) -> Vec<CaseResult> 
             })
             .collect(),
         cases,
-        time_limit_ms: None,
+        ..Job::default()
     };
     let results = run_batch(&job).expect("node harness");
     for r in &results {
