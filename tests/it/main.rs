@@ -1,6 +1,7 @@
 //! The one integration-test binary (one link step instead of one per file). Each area has its
 //! own module; run one with `cargo test --test it <module>`. Shared helpers live in `common`.
 
+mod apply;
 mod common;
 mod emulator;
 mod plan_pure;
