@@ -43,6 +43,13 @@ pub async fn apply_action(
         }
         Op::Deploy => {
             let id = step.id.clone().unwrap_or_default();
+            // A draft whose build failed (e.g. an earlier apply stopped there) cannot be
+            // deployed: send it again to start a fresh build. Secrets are kept as they are.
+            if client.get_action(&id).await?.status == BuildStatus::Failed {
+                client
+                    .update_action(&id, &update_body(want, values, false))
+                    .await?;
+            }
             deploy_when_built(client, &id, &want.name).await?;
             Ok(id)
         }

@@ -3,4 +3,6 @@
 #![allow(clippy::unwrap_used, dead_code)]
 
 mod basic;
+mod faults;
 mod harness;
+mod saved;

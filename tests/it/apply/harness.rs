@@ -430,7 +430,9 @@ impl Env {
             let a = a.unwrap_or_else(|| panic!("binding to a missing action {name}"));
             assert!(
                 a["deployed_version"]["status"] == "built",
-                "binding to undeployed action {name}: {a}"
+                "binding to undeployed action {name}: draft {}, deployed {}",
+                a["status"],
+                a["deployed_version"]["status"]
             );
         }
     }
