@@ -5,4 +5,6 @@
 mod basic;
 mod faults;
 mod harness;
+mod kill;
+mod prop;
 mod saved;
