@@ -16,6 +16,9 @@ use crate::tenant::api_types::{
 /// How long a build may take before apply gives up on it.
 pub const BUILD_TIMEOUT: Duration = Duration::from_secs(300);
 
+/// Waits longer than this print progress on stderr.
+const PROGRESS_AFTER: Duration = Duration::from_secs(1);
+
 /// Carries out one action's plan; returns the action's id once its new version is live.
 pub async fn apply_action(
     client: &TenantClient,
@@ -40,6 +43,13 @@ pub async fn apply_action(
         }
         Op::Deploy => {
             let id = step.id.clone().unwrap_or_default();
+            // A draft whose build failed (e.g. an earlier apply stopped there) cannot be
+            // deployed: send it again to start a fresh build. Secrets are kept as they are.
+            if client.get_action(&id).await?.status == BuildStatus::Failed {
+                client
+                    .update_action(&id, &update_body(want, values, false))
+                    .await?;
+            }
             deploy_when_built(client, &id, &want.name).await?;
             Ok(id)
         }
@@ -177,11 +187,17 @@ async fn wait_built(client: &TenantClient, id: &str, name: &str) -> Result<ApiAc
                 None,
             ));
         }
-        if !told && start.elapsed() > Duration::from_secs(1) {
+        // Sleep no further than the one-second mark before telling, so that every wait longer
+        // than a second shows progress even when the next poll would find the build done.
+        let mut pause = delay;
+        if !told {
+            pause = pause.min(PROGRESS_AFTER.saturating_sub(start.elapsed()));
+        }
+        tokio::time::sleep(pause).await;
+        if !told && start.elapsed() >= PROGRESS_AFTER {
             crate::output::status(&format!("  waiting for `{name}` to build…"));
             told = true;
         }
-        tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(2));
     }
 }

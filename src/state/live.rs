@@ -105,7 +105,12 @@ impl LiveAction {
             secret_names: a.secrets.iter().map(|s| s.name.clone()).collect(),
             status: status_name(a.status),
             updated_at: a.updated_at.clone(),
-            deployed: a.deployed_version.as_ref().map(version),
+            // A version whose build failed does not run, whatever `deployed` says.
+            deployed: a
+                .deployed_version
+                .as_ref()
+                .filter(|v| v.status != BuildStatus::Failed)
+                .map(version),
             all_changes_deployed: a.all_changes_deployed,
             owner: owner(&a.code),
         }

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod adopt;
+mod apply;
 mod common;
 mod emulator;
 mod fuzz;

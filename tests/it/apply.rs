@@ -1,0 +1,10 @@
+//! `loginflow apply` against the emulator: exact requests, final tenant state, saved plans,
+//! faults, kills, and a property test of convergence.
+#![allow(clippy::unwrap_used, dead_code)]
+
+mod basic;
+mod faults;
+mod harness;
+mod kill;
+mod prop;
+mod saved;

@@ -1,0 +1,131 @@
+//! Apply under injected faults (429 bursts, 5xx, dropped connections, slow and failed builds):
+//! it converges or fails cleanly, a re-run without faults converges, and at no point is there a
+//! duplicate action or a binding to an action without a built deployed version.
+
+use crate::common::texts;
+
+use super::harness::*;
+
+fn v1() -> Tenant {
+    Tenant::new(vec![
+        Act::claims("a", "1"),
+        Act::custom("b", "one", &["S1"]),
+        Act::claims("c", "1"),
+        Act::custom("d", "one", &[]),
+    ])
+    .secret("S1", "s1")
+}
+
+/// v1 changed every way at once: code, a secret, order, an added and a pruned action.
+fn v2() -> Tenant {
+    let mut t = Tenant::new(vec![
+        Act::claims("a", "2"),
+        Act::custom("b", "one", &["S1"]),
+        Act::custom("d", "two", &[]),
+        Act::claims("e", "1"),
+    ])
+    .secret("S1", "s2");
+    t.flow = vec!["e".into(), "d".into(), "b".into(), "a".into()];
+    t.prune = true;
+    t
+}
+
+/// Applies with `faults` on; checks a clean outcome; then converges without faults.
+fn under(env: &Env, faults: &str, t: &Tenant) -> i32 {
+    env.write(t);
+    env.set_faults(faults);
+    let out = env.run(&["apply", "tenant.yaml", "--yes"]);
+    env.set_faults("");
+    let (o, e) = texts(&out);
+    let code = out.status.code().unwrap();
+    match code {
+        0 => assert!(
+            e.contains("step(s) applied") && !e.contains("FAILED"),
+            "{e}"
+        ),
+        1 => {
+            // A failure report or an error before any write (e.g. reading the tenant failed).
+            if e.contains("FAILED") {
+                assert!(e.contains("re-run `loginflow apply`"), "{e}");
+            } else {
+                assert!(e.contains("error"), "{o}\n{e}");
+            }
+        }
+        other => panic!("exit {other} with {faults}\n{o}\n{e}"),
+    }
+    env.assert_safe();
+    env.apply_ok(&[]);
+    env.assert_safe();
+    env.assert_converged();
+    let mut want: Vec<String> = t.actions.iter().map(|a| a.name().to_string()).collect();
+    want.sort();
+    assert_eq!(env.action_names(), want);
+    assert_eq!(env.bound_names(), t.flow);
+    code
+}
+
+fn both(faults: &str) -> (i32, i32) {
+    let env = Env::new();
+    let first = under(&env, faults, &v1());
+    let second = under(&env, faults, &v2());
+    (first, second)
+}
+
+#[test]
+fn a_burst_of_429s_is_absorbed() {
+    assert_eq!(both("429=4"), (0, 0));
+}
+
+#[test]
+fn server_errors_are_retried_or_fail_cleanly() {
+    both("5xx=0.2,500=0.1");
+}
+
+#[test]
+fn dropped_connections_never_duplicate_a_create() {
+    both("drop=0.3,latency=5");
+}
+
+#[test]
+fn slow_builds_are_waited_for() {
+    let env = Env::new();
+    env.write(&v1());
+    assert_eq!(under(&env, "slow-builds=1200", &v1()), 0);
+}
+
+#[test]
+fn failed_builds_fail_cleanly_and_bind_nothing_new() {
+    let env = Env::new();
+    env.write(&v1());
+    env.set_faults("fail-builds=1");
+    let out = env.run(&["apply", "tenant.yaml", "--yes"]);
+    env.set_faults("");
+    let (_, e) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{e}");
+    assert!(e.contains("FAILED") && e.contains("build failed"), "{e}");
+    assert!(
+        e.contains("not applied  replace bindings of `post-login`"),
+        "{e}"
+    );
+    assert!(env.bindings().is_empty(), "bound after a failed build");
+    env.assert_safe();
+    // Without faults, a re-run rebuilds and converges.
+    env.apply_ok(&[]);
+    env.assert_converged();
+    env.assert_safe();
+    // A failed build of an update leaves the old version live and bound.
+    let before = env.bindings();
+    env.set_faults("fail-builds=0.5");
+    let out = env.run(&["apply", "tenant.yaml", "--yes"]);
+    let _ = out;
+    env.write(&v2());
+    let out = env.run(&["apply", "tenant.yaml", "--yes"]);
+    env.set_faults("");
+    let (_, e) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{e}");
+    assert!(e.contains("not applied"), "{e}");
+    assert_eq!(env.bindings(), before, "bindings changed after a failure");
+    env.assert_safe();
+    env.apply_ok(&[]);
+    env.assert_converged();
+}
