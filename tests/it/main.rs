@@ -3,6 +3,7 @@
 
 mod common;
 mod emulator;
+mod plan_live;
 mod plan_pure;
 mod render;
 mod tenant;
