@@ -72,6 +72,27 @@ async fn plan_all(files: Vec<PathBuf>) -> Vec<Result<(Prepared, Plan)>> {
 }
 
 async fn plan_one(file: PathBuf) -> Result<(Prepared, Plan)> {
+    let label = file.display().to_string();
+    plan_file(file).await.map_err(|e| naming_file(&label, e))
+}
+
+/// Puts the tenant file in front of an error that does not name it, so that `plan --all` says
+/// which tenant failed (an unreachable host, a rejected token, ...).
+fn naming_file(label: &str, e: Error) -> Error {
+    let text = e.to_string();
+    if text.starts_with(label) {
+        return e;
+    }
+    let mut message = format!("{label}: {text}");
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        message.push_str(&format!("\n  caused by: {cause}"));
+        source = cause.source();
+    }
+    Error::other(message, e.hint().map(str::to_string))
+}
+
+async fn plan_file(file: PathBuf) -> Result<(Prepared, Plan)> {
     let prepared = tokio::task::spawn_blocking(move || prepare(&file))
         .await
         .map_err(|e| Error::other(format!("preparing failed: {e}"), None))??;

@@ -11,6 +11,7 @@
 //! | `latency=MS` | every API request waits MS more milliseconds |
 //! | `fail-builds=F` | a fraction F of builds end `failed` (besides bad dependencies) |
 //! | `slow-builds=MS` | every build takes MS more milliseconds |
+//! | `deny-scope=SCOPE` | every API request (not the token exchange) with a valid token answers 403 `insufficient_scope` naming SCOPE, as a token granted without it would |
 //!
 //! Fractions are applied deterministically, not randomly: with `F = 0.25` exactly every fourth
 //! request is hit, so tests can count. `/__emulator/*` requests are never faulted. Example:
@@ -35,6 +36,8 @@ pub struct FaultSpec {
     pub fail_builds: f64,
     /// Extra build time, in milliseconds.
     pub slow_builds_ms: u64,
+    /// Answer authenticated API requests 403 `insufficient_scope`, naming this scope.
+    pub deny_scope: Option<String>,
 }
 
 impl FromStr for FaultSpec {
@@ -61,9 +64,10 @@ impl FromStr for FaultSpec {
                 "latency" => spec.latency_ms = int()?,
                 "fail-builds" => spec.fail_builds = frac()?,
                 "slow-builds" => spec.slow_builds_ms = int()?,
+                "deny-scope" => spec.deny_scope = Some(value.trim().to_string()),
                 other => {
                     return Err(format!(
-                        "unknown fault `{other}` (known: 429, 5xx, 500, drop, latency, fail-builds, slow-builds)"
+                        "unknown fault `{other}` (known: 429, 5xx, 500, drop, latency, fail-builds, slow-builds, deny-scope)"
                     ));
                 }
             }

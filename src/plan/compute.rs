@@ -30,6 +30,18 @@ pub enum PlanError {
         "trigger `{trigger}` has bound actions loginflow does not manage ({names}) and `flow.unmanaged` is `error`"
     )]
     UnmanagedBinding { trigger: String, names: String },
+    /// The live action of a configured name belongs to another trigger. Apply cannot move it:
+    /// its bindings on that trigger (which the plan does not read) would point at an action of
+    /// the wrong trigger.
+    #[error(
+        "the tenant's action `{name}` (id {id}) is for trigger `{live}`, but the config puts it on `{desired}`; rename the action in the config, or remove the live one from `{live}` in the Auth0 dashboard"
+    )]
+    TriggerMismatch {
+        name: String,
+        id: String,
+        live: String,
+        desired: String,
+    },
 }
 
 /// Computes the plan of one tenant.
@@ -97,7 +109,26 @@ fn index_live<'a>(
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(groups.into_iter().map(|(k, v)| (k, v[0])).collect())
+    let by_name: BTreeMap<&str, &LiveAction> = groups.into_iter().map(|(k, v)| (k, v[0])).collect();
+    let mismatched: Vec<PlanError> = desired
+        .actions
+        .values()
+        .filter_map(|d| {
+            let l = by_name.get(d.name.as_str())?;
+            (!l.trigger.is_empty() && l.trigger != d.trigger.id()).then(|| {
+                PlanError::TriggerMismatch {
+                    name: d.name.clone(),
+                    id: l.id.clone(),
+                    live: l.trigger.clone(),
+                    desired: d.trigger.id().to_string(),
+                }
+            })
+        })
+        .collect();
+    if !mismatched.is_empty() {
+        return Err(mismatched);
+    }
+    Ok(by_name)
 }
 
 fn action_plan(d: &DesiredAction, live: Option<&LiveAction>) -> Option<ActionPlan> {

@@ -11,6 +11,7 @@ mod emulator;
 mod fuzz;
 mod import;
 mod leaks;
+mod plan_live;
 mod plan_pure;
 mod render;
 mod scale;
