@@ -16,7 +16,7 @@ use crate::plan::saved::{SavedPlan, SavedTenant};
 pub fn run(args: &PlanArgs) -> Result<u8> {
     let files = tenant_files(&args.files)?;
     let runtime = crate::runtime::build()?;
-    let results = runtime.block_on(plan_all(files));
+    let results = runtime.block_on(plan_files(files));
     let mut planned = Vec::new();
     let mut failed = false;
     for r in results {
@@ -51,8 +51,9 @@ fn render(plans: &[Plan], format: PlanFormat) -> String {
     }
 }
 
-/// Plans every file concurrently; results come back in the order of `files`.
-async fn plan_all(files: Vec<PathBuf>) -> Vec<Result<(Prepared, Plan)>> {
+/// Plans every file concurrently; results come back in the order of `files`. Public for the
+/// benchmark (`examples/plan_bench.rs`), which measures exactly what the command runs.
+pub async fn plan_files(files: Vec<PathBuf>) -> Vec<Result<(Prepared, Plan)>> {
     let mut tasks = tokio::task::JoinSet::new();
     for (i, file) in files.into_iter().enumerate() {
         tasks.spawn(async move { (i, plan_one(file).await) });
