@@ -237,8 +237,8 @@ fn issuer_base(
         Target::Auth0 { domain } => format!("https://{domain}"),
         Target::Loopback { base_url } => {
             notes.push(format!(
-                "{what} `{domain}` is a loopback emulator: `jwk_url` and `issuer` use its plain \
-                 http base `{base_url}`, which suits local testing only"
+                "{what} `{domain}` is a loopback emulator: `jwk_url` and `issuer` use its base \
+                 `{base_url}`, which suits local testing only"
             ));
             base_url
         }

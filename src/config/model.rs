@@ -47,7 +47,8 @@ pub struct ConfigFile {
 #[serde(deny_unknown_fields)]
 pub struct TenantConfig {
     /// The tenant's domain (`acme.eu.auth0.com`), `local` for the embedded local tenant, or
-    /// `http://127.0.0.1:PORT` / `http://localhost:PORT` for a standalone emulator.
+    /// `http://127.0.0.1:PORT` / `http://localhost:PORT` for a standalone emulator
+    /// (`https://` for one serving `--tls`, trusted through `LOGINFLOW_CA_CERT`).
     pub domain: String,
     /// Where the Management API client credentials come from. Default: the environment variables
     /// `AUTH0_CLIENT_ID` / `AUTH0_CLIENT_SECRET`, or `AUTH0_ACCESS_TOKEN`.

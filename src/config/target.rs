@@ -1,5 +1,5 @@
 //! The tenant target named by `tenant.domain`: a real Auth0 domain over https, the embedded local
-//! tenant, or a standalone emulator on loopback over plain http.
+//! tenant, or a standalone emulator on loopback (plain http, or https with `--tls`).
 
 use std::fmt;
 
@@ -10,7 +10,9 @@ pub enum Target {
     Auth0 { domain: String },
     /// The embedded local tenant, started in-process (`domain: local`).
     Local,
-    /// A standalone emulator on loopback: `http://127.0.0.1:PORT` or `http://localhost:PORT`.
+    /// A standalone emulator on loopback: `http://127.0.0.1:PORT` or `http://localhost:PORT`,
+    /// or one serving `--tls`: `https://127.0.0.1:PORT` or `https://localhost:PORT` (its
+    /// certificate trusted through `LOGINFLOW_CA_CERT`).
     Loopback { base_url: String },
 }
 
@@ -49,7 +51,7 @@ impl Target {
                 return Err(TargetError::BadUrl);
             }
             let host = host_of(host_port);
-            if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+            if !is_loopback(host) {
                 return Err(TargetError::PlainHttpNotLoopback);
             }
             return Ok(Target::Loopback {
@@ -60,6 +62,17 @@ impl Target {
             .strip_prefix("https://")
             .unwrap_or(domain)
             .trim_end_matches('/');
+        if domain.starts_with("https://") && is_loopback(host_of(bare)) {
+            let port = bare
+                .split_once("]:")
+                .map_or_else(|| bare.split_once(':').map(|(_, p)| p), |(_, p)| Some(p));
+            if port.is_some_and(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+                return Err(TargetError::BadUrl);
+            }
+            return Ok(Target::Loopback {
+                base_url: format!("https://{bare}"),
+            });
+        }
         if is_domain_name(bare) {
             Ok(Target::Auth0 {
                 domain: bare.to_ascii_lowercase(),
@@ -78,6 +91,10 @@ impl Target {
             Target::Local => None,
         }
     }
+}
+
+fn is_loopback(host: &str) -> bool {
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
 }
 
 fn host_of(host_port: &str) -> &str {
@@ -126,6 +143,18 @@ mod tests {
             })
         );
         assert_eq!(
+            Target::parse("https://127.0.0.1:8443/"),
+            Ok(Target::Loopback {
+                base_url: "https://127.0.0.1:8443".into()
+            })
+        );
+        assert_eq!(
+            Target::parse("https://localhost:8443"),
+            Ok(Target::Loopback {
+                base_url: "https://localhost:8443".into()
+            })
+        );
+        assert_eq!(
             Target::parse("http://[::1]:3000"),
             Ok(Target::Loopback {
                 base_url: "http://[::1]:3000".into()
@@ -148,6 +177,16 @@ mod tests {
             Err(TargetError::BadUrl)
         );
         assert_eq!(Target::parse("acme"), Err(TargetError::BadDomain));
+        assert_eq!(
+            Target::parse("https://127.0.0.1:x"),
+            Err(TargetError::BadUrl)
+        );
+        assert_eq!(
+            Target::parse("https://127.0.0.1:1/api"),
+            Err(TargetError::BadUrl)
+        );
+        // Only an explicit https:// makes a loopback TLS target.
+        assert_eq!(Target::parse("127.0.0.1:8443"), Err(TargetError::BadDomain));
         assert_eq!(Target::parse("ac me.com"), Err(TargetError::BadDomain));
     }
 }

@@ -33,6 +33,7 @@ mod shared;
 pub mod state_file;
 pub mod stats;
 mod store;
+pub mod tls;
 mod triggers;
 mod validate;
 
@@ -43,24 +44,29 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 
 pub use faults::FaultSpec;
 pub use options::{EmulatorOptions, RateLimitSpec};
 pub use stats::Stats;
 
 use crate::error::{Error, Result};
-use shared::{Shared, lock};
+use shared::Shared;
 use store::Store;
 
 /// How long `shutdown` waits for open connections to finish.
 const DRAIN: Duration = Duration::from_secs(5);
+/// How long a TLS handshake may take before the connection is dropped.
+const HANDSHAKE: Duration = Duration::from_secs(10);
 
 /// A running emulator. Dropping it without [`Emulator::shutdown`] stops accepting connections.
 pub struct Emulator {
     addr: SocketAddr,
+    tls: bool,
     shared: Arc<Shared>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
@@ -74,15 +80,10 @@ impl Emulator {
 
     /// Starts on `127.0.0.1:port` (0 picks a free port), loading the state file if set.
     pub async fn start_on(opts: EmulatorOptions, port: u16) -> Result<Emulator> {
-        if opts.tls_cert_dir.is_some() {
-            return Err(Error::other(
-                "TLS is not implemented in the emulator yet",
-                Some(
-                    "run without --tls; clients that insist on HTTPS cannot use the emulator yet"
-                        .into(),
-                ),
-            ));
-        }
+        let tls = match &opts.tls_cert_dir {
+            Some(dir) => Some(tls::prepare(dir)?),
+            None => None,
+        };
         let state = match &opts.state_file {
             Some(path) => state_file::load(path)?,
             None => model::State::default(),
@@ -101,9 +102,10 @@ impl Emulator {
             source,
         })?;
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, shared.clone(), stopped));
+        let task = tokio::spawn(accept_loop(listener, tls.clone(), shared.clone(), stopped));
         Ok(Emulator {
             addr,
+            tls: tls.is_some(),
             shared,
             stop,
             task,
@@ -114,14 +116,15 @@ impl Emulator {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    /// `http://127.0.0.1:PORT` (`https://` with TLS), without a trailing slash.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The request counters, as `GET /__emulator/stats` reports them.
     pub fn stats(&self) -> Stats {
-        lock(&self.shared.recorder).stats()
+        self.shared.stats()
     }
 
     /// Stops accepting, lets open connections finish (up to 5 s) and flushes the state file.
@@ -136,6 +139,7 @@ impl Emulator {
 
 async fn accept_loop(
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     shared: Arc<Shared>,
     mut stopped: watch::Receiver<bool>,
 ) {
@@ -144,7 +148,18 @@ async fn accept_loop(
         tokio::select! {
             accepted = listener.accept() => {
                 if let Ok((stream, _)) = accepted {
-                    conns.spawn(connection(stream, shared.clone(), stopped.clone()));
+                    let _ = stream.set_nodelay(true);
+                    let (shared, stopped) = (shared.clone(), stopped.clone());
+                    match tls.clone() {
+                        None => conns.spawn(connection(stream, shared, stopped)),
+                        Some(acceptor) => conns.spawn(async move {
+                            // A failed handshake (an untrusting client) just closes the socket.
+                            let handshake = tokio::time::timeout(HANDSHAKE, acceptor.accept(stream));
+                            if let Ok(Ok(stream)) = handshake.await {
+                                connection(stream, shared, stopped).await;
+                            }
+                        }),
+                    };
                 }
             }
             _ = stopped.changed() => break,
@@ -157,8 +172,10 @@ async fn accept_loop(
 }
 
 /// Serves one keep-alive connection until the client closes it or the server stops.
-async fn connection(stream: TcpStream, shared: Arc<Shared>, mut stopped: watch::Receiver<bool>) {
-    let _ = stream.set_nodelay(true);
+async fn connection<S>(stream: S, shared: Arc<Shared>, mut stopped: watch::Receiver<bool>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let service = service_fn(move |req| server::serve(shared.clone(), req));
     let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);

@@ -108,6 +108,13 @@ impl Shared {
         store.slow_builds_ms = spec.slow_builds_ms;
     }
 
+    /// The request counters plus the store's version counter.
+    pub fn stats(&self) -> super::stats::Stats {
+        let mut stats = lock(&self.recorder).stats();
+        stats.versions_created = lock(&self.store).versions_created;
+        stats
+    }
+
     /// Takes a rate-limit token; `None` when rate limiting is off.
     pub fn rate_limit(&self) -> Option<Verdict> {
         let now = clock::now() as f64 / 1e9;

@@ -28,6 +28,8 @@ pub struct Store {
     pub slow_builds_ms: u64,
     pub fail_builds: f64,
     builds_started: u64,
+    /// Versions made by create-with-deploy, deploy and rollback since the last stats reset.
+    pub versions_created: u64,
 }
 
 impl Store {
@@ -39,6 +41,7 @@ impl Store {
             slow_builds_ms: 0,
             fail_builds: 0.0,
             builds_started: 0,
+            versions_created: 0,
         }
     }
 
@@ -151,6 +154,7 @@ impl Store {
             action.deployed = Some(v.id.clone());
             action.versions.push(v);
             action.all_changes_deployed = true;
+            self.versions_created += 1;
         }
         let body = render::action(&action, now, render::FRESH);
         self.state.actions.push(action);
@@ -240,6 +244,7 @@ impl Store {
         a.all_changes_deployed = true;
         a.versions.push(v);
         prune_versions(a);
+        self.versions_created += 1;
         Ok(fresh(a, now))
     }
 
@@ -284,6 +289,7 @@ impl Store {
         a.deployed = Some(v.id.clone());
         a.versions.push(v);
         prune_versions(a);
+        self.versions_created += 1;
         Ok(fresh(a, now))
     }
 

@@ -119,6 +119,32 @@ struct Failed {
     hints: Hints,
 }
 
+/// Environment variable naming a PEM certificate to trust in addition to the usual roots, e.g.
+/// the `cert.pem` of `loginflow emulator --tls`.
+pub const CA_CERT_ENV: &str = "LOGINFLOW_CA_CERT";
+
+/// The certificate `LOGINFLOW_CA_CERT` names, read once per process.
+fn extra_ca() -> Result<Option<reqwest::Certificate>> {
+    static CA: std::sync::OnceLock<std::result::Result<Option<reqwest::Certificate>, String>> =
+        std::sync::OnceLock::new();
+    CA.get_or_init(|| {
+        let Some(path) = std::env::var_os(CA_CERT_ENV).filter(|p| !p.is_empty()) else {
+            return Ok(None);
+        };
+        let path = std::path::PathBuf::from(path);
+        let pem = std::fs::read(&path)
+            .map_err(|e| format!("{CA_CERT_ENV}: could not read {}: {e}", path.display()))?;
+        reqwest::Certificate::from_pem(&pem).map(Some).map_err(|e| {
+            format!(
+                "{CA_CERT_ENV}: {} is not a PEM certificate: {e}",
+                path.display()
+            )
+        })
+    })
+    .clone()
+    .map_err(Error::Setup)
+}
+
 impl TenantClient {
     /// Builds a client. Sends nothing: the token is fetched on the first request.
     pub fn new(config: ClientConfig) -> Result<TenantClient> {
@@ -136,7 +162,12 @@ impl TenantClient {
             .audience
             .clone()
             .unwrap_or_else(|| format!("{}/api/v2/", base.as_str().trim_end_matches('/')));
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(ca) = extra_ca()? {
+            // Added to the usual roots; verification is never turned off.
+            builder = builder.tls_certs_merge([ca]);
+        }
+        let http = builder
             .connect_timeout(config.timeouts.connect)
             .timeout(config.timeouts.request)
             // Never follow a redirect with the bearer token to somewhere else.

@@ -21,7 +21,7 @@ pub fn handle(shared: &Shared, req: &Req, rest: &[String]) -> Result<Reply, ApiE
     let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
     match (req.method.as_str(), rest.as_slice()) {
         ("GET", ["stats"]) => {
-            let stats = lock(&shared.recorder).stats();
+            let stats = shared.stats();
             Ok(Reply::ok(
                 serde_json::to_value(stats).unwrap_or(Value::Null),
             ))
@@ -32,6 +32,7 @@ pub fn handle(shared: &Shared, req: &Req, rest: &[String]) -> Result<Reply, ApiE
         }
         ("POST", ["reset-stats"]) => {
             lock(&shared.recorder).reset();
+            lock(&shared.store).versions_created = 0;
             Ok(Reply {
                 status: 204,
                 body: None,

@@ -7,4 +7,5 @@ mod conformance;
 mod limits;
 mod state;
 pub mod support;
+mod tls;
 mod token;
