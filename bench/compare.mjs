@@ -311,7 +311,9 @@ async function scale() {
   for (let t = 0; t < SCALE.tenants; t++) {
     const tn = `t${String(t).padStart(3, '0')}`;
     let { yaml } = tenantYaml(emu.base, { count: SCALE.actions });
-    yaml = yaml.replaceAll('bench-', `${tn}-`);
+    // No bindings: the 200 tenants share the emulator's one post-login trigger (20 bindings at
+    // most), so bound flows would overwrite each other and no plan would ever be empty.
+    yaml = yaml.replaceAll('bench-', `${tn}-`).replace(/flow:\n.*\n$/, '');
     fs.writeFileSync(path.join(tenants, `${tn}.yaml`), yaml);
   }
   const env = { ...process.env, LOGINFLOW_CA_CERT: emu.caFile, AUTH0_CLIENT_ID: 'local', AUTH0_CLIENT_SECRET: 'local', NO_COLOR: '1' };
