@@ -12,8 +12,10 @@ pub fn build() -> Result<tokio::runtime::Runtime> {
 }
 
 /// How many tenants talk to their APIs at once. Each tenant already has its own rate limiter;
-/// this bound keeps memory and sockets flat for `--all` over hundreds of files.
-pub const MAX_CONCURRENT_TENANTS: usize = 16;
+/// this bound keeps memory and sockets flat for `--all` over hundreds of files, and is high
+/// enough that a typical repository's tenants (tens) all run at once: a tenant waiting for a
+/// slot doubles the wall time of the whole run.
+pub const MAX_CONCURRENT_TENANTS: usize = 64;
 
 /// A slot for one tenant's session, held until the session ends.
 pub async fn tenant_slot() -> Option<tokio::sync::OwnedSemaphorePermit> {

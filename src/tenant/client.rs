@@ -145,6 +145,50 @@ fn extra_ca() -> Result<Option<reqwest::Certificate>> {
     .map_err(Error::Setup)
 }
 
+/// The HTTP client for requests with `timeouts`: one per async runtime and timeouts, shared by
+/// every tenant of a command. Building one loads the platform's root certificates (milliseconds
+/// of CPU), which `plan --all` would otherwise pay once per tenant. Keyed by runtime because
+/// pooled connections belong to the runtime that opened them.
+fn http_client(timeouts: Timeouts) -> Result<reqwest::Client> {
+    type Key = (tokio::runtime::Id, Timeouts);
+    /// Runtimes are few in a command; tests start many, so old entries are dropped.
+    const KEEP: usize = 8;
+    static CLIENTS: std::sync::Mutex<Vec<(Key, reqwest::Client)>> =
+        std::sync::Mutex::new(Vec::new());
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return build_http(timeouts);
+    };
+    let key = (runtime.id(), timeouts);
+    let mut clients = CLIENTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, client)) = clients.iter().find(|(k, _)| *k == key) {
+        return Ok(client.clone());
+    }
+    let client = build_http(timeouts)?;
+    if clients.len() >= KEEP {
+        clients.remove(0);
+    }
+    clients.push((key, client.clone()));
+    Ok(client)
+}
+
+fn build_http(timeouts: Timeouts) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder();
+    if let Some(ca) = extra_ca()? {
+        // Added to the usual roots; verification is never turned off.
+        builder = builder.tls_certs_merge([ca]);
+    }
+    builder
+        .connect_timeout(timeouts.connect)
+        .timeout(timeouts.request)
+        // Never follow a redirect with the bearer token to somewhere else.
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("loginflow/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| Error::Setup(e.to_string()))
+}
+
 impl TenantClient {
     /// Builds a client. Sends nothing: the token is fetched on the first request.
     pub fn new(config: ClientConfig) -> Result<TenantClient> {
@@ -162,19 +206,7 @@ impl TenantClient {
             .audience
             .clone()
             .unwrap_or_else(|| format!("{}/api/v2/", base.as_str().trim_end_matches('/')));
-        let mut builder = reqwest::Client::builder();
-        if let Some(ca) = extra_ca()? {
-            // Added to the usual roots; verification is never turned off.
-            builder = builder.tls_certs_merge([ca]);
-        }
-        let http = builder
-            .connect_timeout(config.timeouts.connect)
-            .timeout(config.timeouts.request)
-            // Never follow a redirect with the bearer token to somewhere else.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("loginflow/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Setup(e.to_string()))?;
+        let http = http_client(config.timeouts)?;
         Ok(TenantClient {
             inner: Arc::new(Inner {
                 http,
@@ -373,6 +405,9 @@ impl TenantClient {
         let response = match response {
             Ok(response) => response,
             Err(e) => {
+                if let Some(permit) = permit {
+                    self.inner.limiter.forget(permit);
+                }
                 tracing::debug!(endpoint = %call.endpoint, path = call.url.path(), elapsed_ms, retry, error = %e.without_url_ref(), "tenant request failed");
                 return Err(self.transport_failure(call.endpoint, &e));
             }

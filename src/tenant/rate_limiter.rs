@@ -1,29 +1,44 @@
 //! The one rate limiter per tenant, shared by every concurrent request of a client.
 //!
-//! Two sources of truth, used differently:
-//! * With a configured `rate_limit`, a client-side token bucket paces requests, and every
-//!   response's `x-ratelimit-remaining` can only *lower* the bucket (never raise it): the server
-//!   bucket is shared with other users of the tenant, so ours may be fuller than theirs. When the
-//!   configured rate matches the server's this gives the server's full rate with no 429s.
-//! * Without one, the server's hints alone pace: spend the reported `remaining`, then wait for
-//!   `x-ratelimit-reset` and send one probe whose answer says how much is left. Until the first
-//!   answer only one request is in flight, so a burst of concurrent callers cannot overrun a
-//!   bucket we know nothing about. A server that sends no hints is not paced at all.
+//! Both modes keep a token bucket that mirrors the server's; they differ in who may fill it:
+//! * With a configured `rate_limit`, the bucket is the user's cap, and every response's
+//!   `x-ratelimit-remaining` can only *lower* it (never raise it): the server bucket is shared with
+//!   other users of the tenant, so ours may be fuller than theirs. When the configured rate
+//!   matches the server's this gives the server's full rate with no 429s.
+//! * Without one, the server's hints are the truth. Before the first answer at most
+//!   [`INITIAL_ALLOWANCE`] requests go (the smallest burst Auth0 documents), so a crowd of
+//!   concurrent callers cannot overrun a bucket we know nothing about. The first answer sets the
+//!   bucket: size from `x-ratelimit-limit`, content from `x-ratelimit-remaining`, refill rate from
+//!   the documented plan that size identifies ([`documented_rate`]). Later answers re-synchronise
+//!   the content, upwards too. A server that sends no hints is not paced at all.
 //!
-//! In both modes a 429 pauses everyone until the server's reset. A hint from a response is
-//! reduced by the requests dispatched after that response's request, which the server had not
-//! counted yet. This module only waits; it never sends, retries or logs bodies.
+//! A `remaining` figure is what the server had left *when it handled that request*. Requests it
+//! had not handled yet are not in it, and concurrent requests reach the server in any order, so
+//! the figure is reduced by every request sent after it and every earlier one still unanswered.
+//! Only the answer to a newer request may raise the bucket; older answers may only lower it.
+//!
+//! In both modes a 429 pauses everyone until the server's reset. This module only waits; it never
+//! sends, retries or logs bodies.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
 use super::hints::Hints;
 use crate::config::model::RateLimit;
 
-/// How long a probe may stay unanswered before another request is let through.
+/// Requests that may go before the server has said anything: Auth0's free tenants have a burst of
+/// 2, the smallest it documents, so two requests never overrun a full bucket.
+const INITIAL_ALLOWANCE: u32 = 2;
+
+/// How long the first requests may stay unanswered before one more is let through.
 const PROBE_WAIT: Duration = Duration::from_secs(1);
+
+/// A request unanswered for this long is presumed lost (its future was dropped) and no longer
+/// counted as in flight. Longer than any request timeout.
+const STALE: Duration = Duration::from_secs(120);
 
 /// Shared pacing for one tenant. Cheap to share behind the client's `Arc`.
 #[derive(Debug)]
@@ -40,30 +55,49 @@ pub struct Permit {
 
 #[derive(Debug)]
 struct State {
-    bucket: Option<Bucket>,
-    server: Server,
+    pacing: Pacing,
     paused_until: Option<Instant>,
     dispatched: u64,
+    /// Requests sent and not answered yet: sequence number → when sent.
+    outstanding: BTreeMap<u64, Instant>,
+    /// The newest request whose answer set the server bucket.
+    synced: u64,
+}
+
+#[derive(Debug)]
+enum Pacing {
+    /// The user's cap; the server's hints only lower it.
+    Configured(Bucket),
+    /// No hint yet: `allowance` more requests may go; after that, one more each time `retry_at`
+    /// passes without an answer.
+    Unknown {
+        allowance: u32,
+        retry_at: Option<Instant>,
+    },
+    /// The server's bucket as its hints describe it.
+    Server(Bucket),
+    /// The server sends no hints: nothing to pace by.
+    Silent,
 }
 
 #[derive(Debug)]
 struct Bucket {
     capacity: f64,
     per_second: f64,
+    /// May go negative: requests the server has not counted yet are a debt.
     tokens: f64,
     last: Instant,
 }
 
-/// What we know of the server's bucket (used only without a configured limit).
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Server {
-    /// Budget left, and when the server refills (or when an unanswered probe times out).
-    Budget {
-        remaining: i64,
-        reset: Option<Instant>,
-    },
-    /// The server sends no hints: nothing to pace by.
-    Silent,
+/// The sustained rate of the Auth0 plan whose bucket size is `limit` (reference: "Rate limiting"
+/// in the Management API notes): 50 is an Enterprise production tenant (16/s); 10 (Enterprise
+/// non-production, older free) and 2 (free) refill at 2/s. Anything else gets the slowest
+/// documented rate; the server's later answers raise the bucket when it refills faster.
+fn documented_rate(limit: u32) -> f64 {
+    match limit {
+        50 => 16.0,
+        _ => 2.0,
+    }
 }
 
 impl RateLimiter {
@@ -95,8 +129,13 @@ impl RateLimiter {
 
     /// Feeds the hints of the response to the request holding `permit`.
     pub fn observe(&self, permit: Permit, hints: &Hints) {
-        self.lock()
-            .observe(permit, hints, Instant::now(), SystemTime::now());
+        self.lock().observe(permit, hints, Instant::now());
+        self.changed.notify_waiters();
+    }
+
+    /// The request holding `permit` got no response (a transport failure).
+    pub fn forget(&self, permit: Permit) {
+        self.lock().outstanding.remove(&permit.seq);
         self.changed.notify_waiters();
     }
 
@@ -116,28 +155,27 @@ impl RateLimiter {
 
 impl State {
     fn new(limit: Option<RateLimit>, now: Instant) -> State {
-        let bucket = limit.map(|l| {
-            let capacity = f64::from(l.burst.max(1));
-            Bucket {
-                capacity,
-                per_second: if l.per_second.is_finite() {
+        let pacing = match limit {
+            Some(l) => {
+                let capacity = f64::from(l.burst.max(1));
+                let per_second = if l.per_second.is_finite() {
                     l.per_second.max(0.01)
                 } else {
                     1.0
-                },
-                tokens: capacity,
-                last: now,
+                };
+                Pacing::Configured(Bucket::full(capacity, per_second, now))
             }
-        });
-        State {
-            bucket,
-            // One request first; its answer tells us the rest.
-            server: Server::Budget {
-                remaining: 1,
-                reset: Some(now + PROBE_WAIT),
+            None => Pacing::Unknown {
+                allowance: INITIAL_ALLOWANCE,
+                retry_at: None,
             },
+        };
+        State {
+            pacing,
             paused_until: None,
             dispatched: 0,
+            outstanding: BTreeMap::new(),
+            synced: 0,
         }
     }
 
@@ -149,72 +187,130 @@ impl State {
             }
             self.paused_until = None;
         }
-        if let Some(bucket) = &mut self.bucket {
-            bucket.refill(now);
-            if bucket.tokens < 1.0 {
-                return Err(Duration::from_secs_f64(
-                    (1.0 - bucket.tokens) / bucket.per_second,
-                ));
-            }
-            bucket.tokens -= 1.0;
-        } else if let Server::Budget { remaining, reset } = &mut self.server {
-            if *remaining <= 0 {
-                match reset {
-                    Some(at) if now < *at => return Err(*at - now),
-                    // The server has refilled (or the probe went unanswered): one probe goes.
-                    _ => *reset = Some(now + PROBE_WAIT),
+        match &mut self.pacing {
+            Pacing::Configured(bucket) | Pacing::Server(bucket) => bucket.take(now)?,
+            Pacing::Unknown {
+                allowance,
+                retry_at,
+            } => {
+                if *allowance > 0 {
+                    *allowance -= 1;
+                    if *allowance == 0 {
+                        *retry_at = Some(now + PROBE_WAIT);
+                    }
+                } else {
+                    match retry_at {
+                        Some(at) if now < *at => return Err(*at - now),
+                        _ => *retry_at = Some(now + PROBE_WAIT),
+                    }
                 }
-            } else {
-                *remaining -= 1;
             }
+            Pacing::Silent => {}
         }
         self.dispatched += 1;
+        self.outstanding.insert(self.dispatched, now);
         Ok(Permit {
             seq: self.dispatched,
         })
     }
 
-    fn observe(&mut self, permit: Permit, hints: &Hints, now: Instant, wall: SystemTime) {
+    fn observe(&mut self, permit: Permit, hints: &Hints, now: Instant) {
+        self.outstanding.remove(&permit.seq);
+        self.outstanding
+            .retain(|_, sent| now.saturating_duration_since(*sent) < STALE);
         let Some(remaining) = hints.remaining else {
             // A server that never sends hints is not paced; one that sometimes omits them keeps
-            // its last budget.
-            if matches!(self.server, Server::Budget { .. }) && permit.seq == 1 {
-                self.server = Server::Silent;
+            // its bucket.
+            if matches!(self.pacing, Pacing::Unknown { .. }) {
+                self.pacing = Pacing::Silent;
             }
             return;
         };
+        // Requests the server had not counted when it answered: every later one, and every
+        // earlier one still unanswered.
         let later = self.dispatched.saturating_sub(permit.seq);
-        let effective = i64::from(remaining) - i64::try_from(later).unwrap_or(i64::MAX);
-        if let Some(bucket) = &mut self.bucket {
-            bucket.refill(now);
-            bucket.tokens = bucket.tokens.min(effective.max(0) as f64);
-        } else {
-            let reset = hints.wait_from(wall).map(|w| now + w);
-            self.server = Server::Budget {
-                remaining: effective,
-                reset,
-            };
+        let earlier = self.outstanding.range(..permit.seq).count() as u64;
+        let left = f64::from(remaining) - (later + earlier) as f64;
+        let newer = permit.seq > self.synced;
+        match &mut self.pacing {
+            Pacing::Configured(bucket) => bucket.lower(now, left),
+            Pacing::Server(bucket) => {
+                if let Some(limit) = hints.limit {
+                    bucket.capacity = f64::from(limit.max(1));
+                }
+                if newer {
+                    bucket.set(now, left);
+                    self.synced = permit.seq;
+                } else {
+                    bucket.lower(now, left);
+                }
+            }
+            Pacing::Unknown { .. } | Pacing::Silent => {
+                let limit = hints.limit.unwrap_or(remaining.saturating_add(1)).max(1);
+                let mut bucket = Bucket::full(f64::from(limit), documented_rate(limit), now);
+                bucket.set(now, left);
+                self.pacing = Pacing::Server(bucket);
+                self.synced = permit.seq;
+            }
         }
     }
 
     fn pause_until(&mut self, until: Instant) {
         self.paused_until = Some(self.paused_until.map_or(until, |p| p.max(until)));
-        if let Some(bucket) = &mut self.bucket {
-            bucket.tokens = bucket.tokens.min(0.0);
-        } else {
-            self.server = Server::Budget {
-                remaining: 0,
-                reset: Some(until),
-            };
+        match &mut self.pacing {
+            Pacing::Configured(bucket) | Pacing::Server(bucket) => {
+                bucket.tokens = bucket.tokens.min(0.0);
+            }
+            Pacing::Unknown {
+                allowance,
+                retry_at,
+            } => {
+                *allowance = 0;
+                *retry_at = Some(until);
+            }
+            Pacing::Silent => {}
         }
     }
 }
 
 impl Bucket {
+    fn full(capacity: f64, per_second: f64, now: Instant) -> Bucket {
+        Bucket {
+            capacity,
+            per_second,
+            tokens: capacity,
+            last: now,
+        }
+    }
+
     fn refill(&mut self, now: Instant) {
         let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
         self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
         self.last = now;
+    }
+
+    /// Takes one token, or says how long until there is one.
+    fn take(&mut self, now: Instant) -> Result<(), Duration> {
+        self.refill(now);
+        if self.tokens < 1.0 {
+            return Err(Duration::from_secs_f64(
+                (1.0 - self.tokens) / self.per_second,
+            ));
+        }
+        self.tokens -= 1.0;
+        Ok(())
+    }
+
+    /// The server says at most `left` tokens are left.
+    fn lower(&mut self, now: Instant, left: f64) {
+        self.refill(now);
+        self.tokens = self.tokens.min(left);
+    }
+
+    /// The server says exactly `left` tokens are left.
+    fn set(&mut self, now: Instant, left: f64) {
+        self.refill(now);
+        self.tokens = left.min(self.capacity).max(-self.capacity);
     }
 }
 
@@ -227,14 +323,10 @@ mod tests {
         Some(RateLimit { per_second, burst })
     }
 
-    fn hints(remaining: u32, reset_in_secs: u64, wall: SystemTime) -> Hints {
-        let now = wall
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
+    fn hints(limit: u32, remaining: u32) -> Hints {
         Hints {
+            limit: Some(limit),
             remaining: Some(remaining),
-            reset: Some(now + reset_in_secs),
             ..Hints::default()
         }
     }
@@ -253,42 +345,81 @@ mod tests {
     #[test]
     fn server_remaining_lowers_the_bucket_but_never_raises_it() {
         let t0 = Instant::now();
-        let wall = SystemTime::now();
         let mut s = State::new(limit(2.0, 10), t0);
         let first = s.try_take(t0).unwrap();
         let _second = s.try_take(t0).unwrap();
         // The server saw the first request with 1 left; the second was not counted yet.
-        s.observe(first, &hints(1, 1, wall), t0, wall);
+        s.observe(first, &hints(10, 1), t0);
         assert_eq!(s.try_take(t0), Err(Duration::from_millis(500)));
-        s.observe(
-            first,
-            &hints(10, 1, wall),
-            t0 + Duration::from_millis(500),
-            wall,
-        );
-        assert!(s.try_take(t0 + Duration::from_millis(500)).is_ok());
-        assert!(s.try_take(t0 + Duration::from_millis(500)).is_err());
+        let later = t0 + Duration::from_millis(500);
+        s.observe(first, &hints(10, 10), later);
+        assert!(s.try_take(later).is_ok());
+        assert!(s.try_take(later).is_err());
     }
 
     #[test]
-    fn without_a_limit_one_probe_goes_first_then_the_budget_is_spent() {
+    fn without_a_limit_two_go_before_the_first_answer() {
         let t0 = Instant::now();
-        let wall = SystemTime::now();
         let mut s = State::new(None, t0);
-        let probe = s.try_take(t0).unwrap();
+        let a = s.try_take(t0).unwrap();
+        let _b = s.try_take(t0).unwrap();
         assert_eq!(s.try_take(t0), Err(PROBE_WAIT));
-        s.observe(probe, &hints(2, 2, wall), t0, wall);
-        assert!(s.try_take(t0).is_ok());
-        assert!(s.try_take(t0).is_ok());
-        let wait = s.try_take(t0).unwrap_err();
-        assert!(
-            wait > Duration::from_secs(1) && wait <= Duration::from_secs(2),
-            "{wait:?}"
-        );
-        // After the reset one probe goes, the next waits for its answer.
-        let later = t0 + wait;
-        assert!(s.try_take(later).is_ok());
-        assert_eq!(s.try_take(later), Err(PROBE_WAIT));
+        // An answer that never comes lets one more through after a while.
+        assert!(s.try_take(t0 + PROBE_WAIT).is_ok());
+        assert_eq!(s.try_take(t0 + PROBE_WAIT), Err(PROBE_WAIT));
+        // The answer to `a` (b and the third still in flight) sets the bucket: 7 − 2 = 5 left.
+        s.observe(a, &hints(10, 7), t0 + PROBE_WAIT);
+        let t1 = t0 + PROBE_WAIT;
+        for _ in 0..5 {
+            assert!(s.try_take(t1).is_ok());
+        }
+        // Bucket of 10 is a 2/s plan.
+        assert_eq!(s.try_take(t1), Err(Duration::from_millis(500)));
+    }
+
+    #[test]
+    fn a_production_sized_bucket_refills_at_its_documented_rate() {
+        let t0 = Instant::now();
+        let mut s = State::new(None, t0);
+        let a = s.try_take(t0).unwrap();
+        s.observe(a, &hints(50, 0), t0);
+        assert_eq!(s.try_take(t0), Err(Duration::from_secs_f64(1.0 / 16.0)));
+    }
+
+    #[test]
+    fn earlier_requests_still_in_flight_count_as_spent() {
+        let t0 = Instant::now();
+        let mut s = State::new(None, t0);
+        let first = s.try_take(t0).unwrap();
+        s.observe(first, &hints(10, 9), t0);
+        let permits: Vec<Permit> = (0..3).map(|_| s.try_take(t0).unwrap()).collect();
+        // The last one was handled first: the two before it may come after it at the server.
+        s.observe(permits[2], &hints(10, 8), t0);
+        for _ in 0..6 {
+            assert!(s.try_take(t0).is_ok());
+        }
+        assert!(s.try_take(t0).is_err());
+    }
+
+    #[test]
+    fn only_a_newer_answer_raises_the_server_bucket() {
+        let t0 = Instant::now();
+        let mut s = State::new(None, t0);
+        let first = s.try_take(t0).unwrap();
+        s.observe(first, &hints(10, 2), t0);
+        let a = s.try_take(t0).unwrap();
+        let b = s.try_take(t0).unwrap();
+        s.observe(b, &hints(10, 0), t0);
+        // `a` was handled before `b`: its higher figure is older news and raises nothing.
+        s.observe(a, &hints(10, 1), t0);
+        assert!(s.try_take(t0).is_err());
+        // A newer answer after a refill raises it.
+        let c = s.try_take(t0 + Duration::from_secs(1)).unwrap();
+        s.observe(c, &hints(10, 5), t0 + Duration::from_secs(1));
+        for _ in 0..5 {
+            assert!(s.try_take(t0 + Duration::from_secs(1)).is_ok());
+        }
+        assert!(s.try_take(t0 + Duration::from_secs(1)).is_err());
     }
 
     #[test]
@@ -296,14 +427,14 @@ mod tests {
         let t0 = Instant::now();
         let mut s = State::new(None, t0);
         let probe = s.try_take(t0).unwrap();
-        s.observe(probe, &Hints::default(), t0, SystemTime::now());
+        s.observe(probe, &Hints::default(), t0);
         for _ in 0..100 {
             assert!(s.try_take(t0).is_ok());
         }
     }
 
     #[test]
-    fn a_pause_stops_everyone_in_both_modes() {
+    fn a_pause_stops_everyone_in_every_mode() {
         let t0 = Instant::now();
         for limit in [None, limit(100.0, 100)] {
             let mut s = State::new(limit, t0);
