@@ -1,7 +1,9 @@
 //! Apply: carry out exactly a tenant's plan, in an order that never breaks logins.
 //!
 //! 1. Actions are created, updated or deployed concurrently (the tenant's one rate limiter paces
-//!    them); each step waits for its build and for the new version to be live.
+//!    them). Updates wait for their build, deploy it and wait until it is live. Creates carry
+//!    `deploy: true`, so Auth0 makes them live when their build ends; apply then waits for all of
+//!    them at once by polling the actions list (`settle.rs`), not each action.
 //! 2. Only when every action is live are the changed binding lists replaced — so no binding ever
 //!    points at an action that is not deployed, and a removed action is unbound first.
 //! 3. Pruned actions are deleted last, never with `force`.
@@ -10,6 +12,7 @@
 //! and a re-run (a fresh plan) converges.
 
 pub mod report;
+pub mod settle;
 pub mod steps;
 
 use std::collections::BTreeMap;
@@ -24,6 +27,8 @@ use crate::state::LiveState;
 use crate::tenant::TenantClient;
 use crate::tenant::api_types::BindingRef;
 
+use settle::Unsettled;
+
 pub use report::{Report, Step};
 
 /// Applies one tenant's plan. Never fails outright: failures are in the report.
@@ -35,12 +40,13 @@ pub async fn apply(
 ) -> Report {
     let mut report = Report::new(&plan.tenant);
     let stop = Arc::new(AtomicBool::new(false));
-    let ids = actions(&prepared, plan, client, &stop, &mut report).await;
+    let (mut ids, mut unsettled) = actions(&prepared, plan, client, &stop, &mut report).await;
+    // Also after a failure: the report then says truthfully whether what was created went live.
+    settle::created(client, &mut unsettled, &mut report).await;
     if report.failed() {
         report.skip_rest(plan);
         return report;
     }
-    let mut ids = ids;
     // Foreign bindings keep pointing at the very action they point at now.
     for b in live.bindings.values().flatten() {
         ids.entry(b.action_name.clone())
@@ -51,7 +57,7 @@ pub async fn apply(
     }
     for b in &plan.bindings {
         let step = format!("replace bindings of `{}`", b.trigger);
-        match bindings(client, &b.trigger, &b.after, &ids).await {
+        match bind(client, &b.trigger, &b.after, &ids).await {
             Ok(()) => report.done(step),
             Err(e) => {
                 report.fail(step, &e);
@@ -77,14 +83,15 @@ pub async fn apply(
     report
 }
 
-/// Runs every create/update/deploy concurrently; returns name → id of the actions handled.
+/// Runs every create/update/deploy concurrently. Returns name → id of the actions handled, and
+/// the creates whose step is reported once they are known to be live.
 async fn actions(
     prepared: &Arc<Prepared>,
     plan: &Plan,
     client: &TenantClient,
     stop: &Arc<AtomicBool>,
     report: &mut Report,
-) -> BTreeMap<String, String> {
+) -> (BTreeMap<String, String>, Unsettled) {
     let mut tasks = tokio::task::JoinSet::new();
     for step in plan.actions.iter().filter(|a| a.op != Op::Delete).cloned() {
         let (client, prepared, stop) = (client.clone(), prepared.clone(), stop.clone());
@@ -109,6 +116,7 @@ async fn actions(
         });
     }
     let mut ids = BTreeMap::new();
+    let mut unsettled = Unsettled::new();
     while let Some(joined) = tasks.join_next().await {
         let Ok((step, outcome)) = joined else {
             continue;
@@ -119,15 +127,51 @@ async fn actions(
             step.name
         );
         match outcome {
-            Some(Ok(id)) => {
-                ids.insert(step.name.clone(), id);
-                report.done(label);
+            Some(Ok(applied)) => {
+                ids.insert(step.name.clone(), applied.id.clone());
+                if applied.settled {
+                    report.done(label);
+                } else {
+                    unsettled.insert(step.name.clone(), (label, applied.id));
+                }
             }
             Some(Err(e)) => report.fail(label, &e),
             None => report.not_started(label),
         }
     }
-    ids
+    (ids, unsettled)
+}
+
+/// How often a bindings replace is retried while Auth0 says an action is not deployed yet.
+const NOT_DEPLOYED_RETRIES: u32 = 4;
+
+/// Replaces one trigger's bindings. Every action in the list is live by now; should Auth0 still
+/// say one is not deployed yet (a deploy it accepted a moment ago), it waits a little and tries
+/// again.
+async fn bind(
+    client: &TenantClient,
+    trigger: &str,
+    after: &[String],
+    ids: &BTreeMap<String, String>,
+) -> Result<(), Error> {
+    let mut attempt = 0;
+    loop {
+        match bindings(client, trigger, after, ids).await {
+            Ok(()) => return Ok(()),
+            Err(Bind::Api(e)) if e.is_not_deployed_yet() && attempt < NOT_DEPLOYED_RETRIES => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(250 << attempt)).await;
+            }
+            Err(Bind::Api(e)) => return Err(Error::from(e)),
+            Err(Bind::Other(e)) => return Err(e),
+        }
+    }
+}
+
+/// Why a bindings replace failed: Auth0's answer, or something found before sending.
+enum Bind {
+    Api(crate::tenant::Error),
+    Other(Error),
 }
 
 async fn bindings(
@@ -135,23 +179,26 @@ async fn bindings(
     trigger: &str,
     after: &[String],
     ids: &BTreeMap<String, String>,
-) -> Result<(), Error> {
+) -> Result<(), Bind> {
     let refs: Vec<BindingRef> = after
         .iter()
         .map(|name| {
             ids.get(name)
                 .map(|id| BindingRef::action_id(id.clone(), name.clone()))
                 .ok_or_else(|| {
-                    Error::other(
+                    Bind::Other(Error::other(
                         format!("no id known for action `{name}`; nothing was bound"),
                         None,
-                    )
+                    ))
                 })
         })
         .collect::<Result<_, _>>()?;
     let trigger = Trigger::from_id(trigger)
         .map(Trigger::id)
         .unwrap_or(trigger);
-    client.replace_bindings(trigger, &refs).await?;
+    client
+        .replace_bindings(trigger, &refs)
+        .await
+        .map_err(Bind::Api)?;
     Ok(())
 }

@@ -19,27 +19,39 @@ pub const BUILD_TIMEOUT: Duration = Duration::from_secs(300);
 /// Waits longer than this print progress on stderr.
 const PROGRESS_AFTER: Duration = Duration::from_secs(1);
 
-/// Carries out one action's plan; returns the action's id once its new version is live.
+/// What one action step left behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub id: String,
+    /// False for a create: Auth0 deploys it when its build ends, which apply confirms later
+    /// (a successful binding, or one read of the actions list) instead of polling each one now.
+    pub settled: bool,
+}
+
+/// Carries out one action's plan.
 pub async fn apply_action(
     client: &TenantClient,
     step: &ActionPlan,
     want: &DesiredAction,
     values: &SecretValues,
-) -> Result<String> {
+) -> Result<Applied> {
+    let settled = |id: String| Applied { id, settled: true };
     match step.op {
         Op::Create => {
             let created = client
                 .create_action_idempotent(&create_body(want, values))
                 .await?;
-            wait_live(client, &created.id, &want.name).await?;
-            Ok(created.id)
+            Ok(Applied {
+                id: created.id,
+                settled: false,
+            })
         }
         Op::Update | Op::Adopt => {
             let id = step.id.clone().unwrap_or_default();
             let body = update_body(want, values, step.secrets.any() || step.op == Op::Adopt);
             client.update_action(&id, &body).await?;
             deploy_when_built(client, &id, &want.name).await?;
-            Ok(id)
+            Ok(settled(id))
         }
         Op::Deploy => {
             let id = step.id.clone().unwrap_or_default();
@@ -51,12 +63,12 @@ pub async fn apply_action(
                     .await?;
             }
             deploy_when_built(client, &id, &want.name).await?;
-            Ok(id)
+            Ok(settled(id))
         }
         Op::Delete => {
             let id = step.id.clone().unwrap_or_default();
             client.delete_action(&id).await?;
-            Ok(id)
+            Ok(settled(id))
         }
     }
 }
@@ -145,7 +157,7 @@ async fn deploy_when_built(client: &TenantClient, id: &str, name: &str) -> Resul
 }
 
 /// Waits until a created-with-deploy action's version is built and live.
-async fn wait_live(client: &TenantClient, id: &str, name: &str) -> Result<()> {
+pub async fn wait_live(client: &TenantClient, id: &str, name: &str) -> Result<()> {
     let a = wait_built(client, id, name).await?;
     match a.deployed_version {
         Some(_) if a.all_changes_deployed => Ok(()),
@@ -161,6 +173,14 @@ async fn wait_live(client: &TenantClient, id: &str, name: &str) -> Result<()> {
     }
 }
 
+/// The error for an action whose build failed.
+pub fn build_failed(name: &str) -> Error {
+    Error::other(
+        format!("`{name}`: the build failed in Auth0 (status `failed`)"),
+        Some("check the action's dependencies: each must exist on the public npm registry at that exact version".into()),
+    )
+}
+
 /// Polls the action until its draft is built; a failed build is an error with Auth0's status.
 async fn wait_built(client: &TenantClient, id: &str, name: &str) -> Result<ApiAction> {
     let start = Instant::now();
@@ -170,12 +190,7 @@ async fn wait_built(client: &TenantClient, id: &str, name: &str) -> Result<ApiAc
         let a = client.get_action(id).await?;
         match a.status {
             BuildStatus::Built => return Ok(a),
-            BuildStatus::Failed => {
-                return Err(Error::other(
-                    format!("`{name}`: the build failed in Auth0 (status `failed`)"),
-                    Some("check the action's dependencies: each must exist on the public npm registry at that exact version".into()),
-                ));
-            }
+            BuildStatus::Failed => return Err(build_failed(name)),
             _ => {}
         }
         if start.elapsed() > BUILD_TIMEOUT {

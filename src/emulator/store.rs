@@ -329,7 +329,12 @@ impl Store {
                     None,
                 ));
             }
-            if a.deployed.is_none() {
+            // A `deploy: true` create is deployed only once its build has ended well; until
+            // then Auth0 refuses the binding (reference: "Bind an action not yet deployed").
+            let live = a
+                .deployed_version()
+                .is_some_and(|v| now >= v.built_at && !v.fails);
+            if !live {
                 return Err(ApiError::binding_not_deployed());
             }
             fresh_list.push(Binding {

@@ -9,13 +9,16 @@
 //!   [`INITIAL_ALLOWANCE`] requests go (the smallest burst Auth0 documents), so a crowd of
 //!   concurrent callers cannot overrun a bucket we know nothing about. The first answer sets the
 //!   bucket: size from `x-ratelimit-limit`, content from `x-ratelimit-remaining`, refill rate from
-//!   the documented plan that size identifies ([`documented_rate`]). Later answers re-synchronise
-//!   the content, upwards too. A server that sends no hints is not paced at all.
+//!   the documented plan that size identifies ([`documented_rate`]). Later answers lower it; an
+//!   answer to a request that had no other request in flight also raises it (that figure is
+//!   exact), which is how a server refilling faster than assumed is noticed. A server that sends
+//!   no hints is not paced at all.
 //!
 //! A `remaining` figure is what the server had left *when it handled that request*. Requests it
-//! had not handled yet are not in it, and concurrent requests reach the server in any order, so
-//! the figure is reduced by every request sent after it and every earlier one still unanswered.
-//! Only the answer to a newer request may raise the bucket; older answers may only lower it.
+//! had not handled yet are not in it, and concurrent requests reach the server (and their answers
+//! come back) in any order, so the figure is reduced by every request sent after it and every
+//! earlier one still unanswered; even then an overlapping answer may be older news than one
+//! already seen, which is why it can only lower the bucket.
 //!
 //! In both modes a 429 pauses everyone until the server's reset. This module only waits; it never
 //! sends, retries or logs bodies.
@@ -58,10 +61,15 @@ struct State {
     pacing: Pacing,
     paused_until: Option<Instant>,
     dispatched: u64,
-    /// Requests sent and not answered yet: sequence number → when sent.
-    outstanding: BTreeMap<u64, Instant>,
-    /// The newest request whose answer set the server bucket.
-    synced: u64,
+    /// Requests sent and not answered yet, by sequence number.
+    outstanding: BTreeMap<u64, InFlight>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct InFlight {
+    sent: Instant,
+    /// Another request was in flight at some point during this one.
+    overlapped: bool,
 }
 
 #[derive(Debug)]
@@ -175,7 +183,6 @@ impl State {
             paused_until: None,
             dispatched: 0,
             outstanding: BTreeMap::new(),
-            synced: 0,
         }
     }
 
@@ -208,16 +215,29 @@ impl State {
             Pacing::Silent => {}
         }
         self.dispatched += 1;
-        self.outstanding.insert(self.dispatched, now);
+        let overlapped = !self.outstanding.is_empty();
+        for other in self.outstanding.values_mut() {
+            other.overlapped = true;
+        }
+        self.outstanding.insert(
+            self.dispatched,
+            InFlight {
+                sent: now,
+                overlapped,
+            },
+        );
         Ok(Permit {
             seq: self.dispatched,
         })
     }
 
     fn observe(&mut self, permit: Permit, hints: &Hints, now: Instant) {
-        self.outstanding.remove(&permit.seq);
+        let alone = self
+            .outstanding
+            .remove(&permit.seq)
+            .is_some_and(|f| !f.overlapped);
         self.outstanding
-            .retain(|_, sent| now.saturating_duration_since(*sent) < STALE);
+            .retain(|_, f| now.saturating_duration_since(f.sent) < STALE);
         let Some(remaining) = hints.remaining else {
             // A server that never sends hints is not paced; one that sometimes omits them keeps
             // its bucket.
@@ -231,16 +251,14 @@ impl State {
         let later = self.dispatched.saturating_sub(permit.seq);
         let earlier = self.outstanding.range(..permit.seq).count() as u64;
         let left = f64::from(remaining) - (later + earlier) as f64;
-        let newer = permit.seq > self.synced;
         match &mut self.pacing {
             Pacing::Configured(bucket) => bucket.lower(now, left),
             Pacing::Server(bucket) => {
                 if let Some(limit) = hints.limit {
                     bucket.capacity = f64::from(limit.max(1));
                 }
-                if newer {
+                if alone {
                     bucket.set(now, left);
-                    self.synced = permit.seq;
                 } else {
                     bucket.lower(now, left);
                 }
@@ -250,7 +268,6 @@ impl State {
                 let mut bucket = Bucket::full(f64::from(limit), documented_rate(limit), now);
                 bucket.set(now, left);
                 self.pacing = Pacing::Server(bucket);
-                self.synced = permit.seq;
             }
         }
     }
@@ -393,33 +410,35 @@ mod tests {
         let first = s.try_take(t0).unwrap();
         s.observe(first, &hints(10, 9), t0);
         let permits: Vec<Permit> = (0..3).map(|_| s.try_take(t0).unwrap()).collect();
-        // The last one was handled first: the two before it may come after it at the server.
-        s.observe(permits[2], &hints(10, 8), t0);
-        for _ in 0..6 {
+        // The server handled the last one with 7 left, maybe before the two others: 7 − 2.
+        s.observe(permits[2], &hints(10, 7), t0);
+        for _ in 0..5 {
             assert!(s.try_take(t0).is_ok());
         }
         assert!(s.try_take(t0).is_err());
     }
 
     #[test]
-    fn only_a_newer_answer_raises_the_server_bucket() {
+    fn an_overlapping_answer_only_lowers_a_lone_one_syncs() {
         let t0 = Instant::now();
         let mut s = State::new(None, t0);
         let first = s.try_take(t0).unwrap();
         s.observe(first, &hints(10, 2), t0);
         let a = s.try_take(t0).unwrap();
         let b = s.try_take(t0).unwrap();
+        // The server handled `b` second but its answer came first; `a`'s answer, arriving last
+        // with nothing else in flight, is still older news and raises nothing.
         s.observe(b, &hints(10, 0), t0);
-        // `a` was handled before `b`: its higher figure is older news and raises nothing.
         s.observe(a, &hints(10, 1), t0);
         assert!(s.try_take(t0).is_err());
-        // A newer answer after a refill raises it.
-        let c = s.try_take(t0 + Duration::from_secs(1)).unwrap();
-        s.observe(c, &hints(10, 5), t0 + Duration::from_secs(1));
+        // A lone request after a refill: its answer is exact and raises the bucket.
+        let t1 = t0 + Duration::from_secs(1);
+        let c = s.try_take(t1).unwrap();
+        s.observe(c, &hints(10, 5), t1);
         for _ in 0..5 {
-            assert!(s.try_take(t0 + Duration::from_secs(1)).is_ok());
+            assert!(s.try_take(t1).is_ok());
         }
-        assert!(s.try_take(t0 + Duration::from_secs(1)).is_err());
+        assert!(s.try_take(t1).is_err());
     }
 
     #[test]

@@ -162,7 +162,12 @@ impl Env {
                 y += &format!("  {name}: {{ file: secrets/{name} }}\n");
             }
         }
-        y += "actions:\n";
+        // An empty map must be written as `{}`: a bare `actions:` is null, which is invalid.
+        y += if t.actions.is_empty() {
+            "actions: {}\n"
+        } else {
+            "actions:\n"
+        };
         for a in &t.actions {
             match a {
                 Act::Claims { name, value } => {

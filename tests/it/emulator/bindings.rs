@@ -63,6 +63,29 @@ async fn binding_an_undeployed_action_is_400() {
 }
 
 #[tokio::test]
+async fn a_deploy_true_create_is_bindable_only_once_built() {
+    let c = Client::start(loginflow::emulator::EmulatorOptions {
+        build_ms: 300,
+        ..fast()
+    })
+    .await;
+    let body = json!({
+        "name": "fresh", "code": "exports.onExecutePostLogin = async () => {};",
+        "supported_triggers": [{"id": "post-login", "version": "v3"}], "deploy": true
+    });
+    let (s, created) = c
+        .call(Method::POST, "/api/v2/actions/actions", Some(body))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let bind = json!({"bindings": [by_id(created["id"].as_str().unwrap())]});
+    let (s, _) = c.call(Method::PATCH, BINDINGS, Some(bind.clone())).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "bound while still building");
+    tokio::time::sleep(std::time::Duration::from_millis(350)).await;
+    let (s, _) = c.call(Method::PATCH, BINDINGS, Some(bind)).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
 async fn wrong_binding_shape_is_the_recorded_one_of_error() {
     let c = Client::start(fast()).await;
     let (s, err) = c
