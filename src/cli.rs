@@ -208,6 +208,7 @@ pub struct RenderArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
+    tracing::debug!(version = env!("CARGO_PKG_VERSION"), "loginflow started");
     let verbose = cli.verbose;
     let outcome = run(cli);
     if verbose > 0 {

@@ -25,13 +25,21 @@ pub struct Prepared {
 
 /// Loads, validates, reads secrets and renders one tenant file. No request is sent.
 pub fn prepare(file: &Path) -> Result<Prepared> {
+    let started = std::time::Instant::now();
     let tenant = load_valid(file)?;
+    let validated_ms = started.elapsed().as_secs_f64() * 1000.0;
     let values = crate::secrets::read_all(
         &tenant.config,
         tenant.base_dir(),
         &file.display().to_string(),
     )?;
     let desired = crate::state::build::desired(&tenant, &values)?;
+    tracing::debug!(
+        file = %file.display(),
+        validated_ms,
+        prepared_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "tenant file prepared"
+    );
     Ok(Prepared {
         file: file.to_path_buf(),
         tenant,
@@ -68,6 +76,7 @@ pub fn owner(code: &str) -> Option<Ownership> {
 pub async fn read_and_plan(p: &Prepared, client: &TenantClient) -> Result<(LiveState, Plan)> {
     let triggers: Vec<_> = p.desired.bindings.keys().copied().collect();
     let live = crate::state::read::read(client, &triggers, owner).await?;
+    let started = std::time::Instant::now();
     let plan = compute(&p.label(), &p.desired, &live).map_err(|errs| {
         let lines: Vec<String> = errs.iter().map(|e| format!("  {e}")).collect();
         crate::error::Error::other(
@@ -79,5 +88,10 @@ pub async fn read_and_plan(p: &Prepared, client: &TenantClient) -> Result<(LiveS
             None,
         )
     })?;
+    tracing::debug!(
+        tenant = %p.label(),
+        planned_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "plan computed"
+    );
     Ok((live, plan))
 }

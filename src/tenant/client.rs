@@ -173,6 +173,17 @@ fn http_client(timeouts: Timeouts) -> Result<reqwest::Client> {
     Ok(client)
 }
 
+/// Builds the shared HTTP client of the current runtime ahead of need, on a blocking thread, so
+/// that it is ready when the first tenant connects: commands call this before preparing their
+/// tenant files, which takes about as long. Errors surface later, at connect.
+pub fn warm_up() {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        tokio::task::spawn_blocking(|| {
+            let _ = http_client(Timeouts::DEFAULT);
+        });
+    }
+}
+
 fn build_http(timeouts: Timeouts) -> Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder();
     if let Some(ca) = extra_ca()? {

@@ -9,16 +9,19 @@
 //!   [`INITIAL_ALLOWANCE`] requests go (the smallest burst Auth0 documents), so a crowd of
 //!   concurrent callers cannot overrun a bucket we know nothing about. The first answer sets the
 //!   bucket: size from `x-ratelimit-limit`, content from `x-ratelimit-remaining`, refill rate from
-//!   the documented plan that size identifies ([`documented_rate`]). Later answers lower it; an
-//!   answer to a request that had no other request in flight also raises it (that figure is
-//!   exact), which is how a server refilling faster than assumed is noticed. A server that sends
-//!   no hints is not paced at all.
+//!   the documented plan that size identifies ([`documented_rate`]). A server that sends no
+//!   hints is not paced at all.
 //!
-//! A `remaining` figure is what the server had left *when it handled that request*. Requests it
-//! had not handled yet are not in it, and concurrent requests reach the server (and their answers
-//! come back) in any order, so the figure is reduced by every request sent after it and every
-//! earlier one still unanswered; even then an overlapping answer may be older news than one
-//! already seen, which is why it can only lower the bucket.
+//! Between answers the bucket spends a token per request and refills at its rate, as the
+//! server's does; as long as nobody else uses the tenant that is exact, and answers correct it:
+//! * An answer to a request that had no other in flight is exact: it sets the bucket (only
+//!   lowers it, with a configured limit).
+//! * Concurrent requests reach the server, and their answers come back, in any order, so an
+//!   overlapping answer is read in the light most favourable to us: the server handled every
+//!   request we sent after it before it. What it reports below that, someone else took; the
+//!   bucket loses that many tokens. (Reading it the other way, every later request still to
+//!   come, would double-count: in a burst of 50 that puts the bucket tens of tokens in debt and
+//!   stalls the client for seconds.)
 //!
 //! In both modes a 429 pauses everyone until the server's reset. This module only waits; it never
 //! sends, retries or logs bodies.
@@ -63,6 +66,8 @@ struct State {
     dispatched: u64,
     /// Requests sent and not answered yet, by sequence number.
     outstanding: BTreeMap<u64, InFlight>,
+    /// Tokens the answers prove others took since the last exact figure (already taken off).
+    drained: f64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -70,6 +75,9 @@ struct InFlight {
     sent: Instant,
     /// Another request was in flight at some point during this one.
     overlapped: bool,
+    /// The bucket right after this request took its token: what the server should report for
+    /// it if it handled every earlier request first and no later one. `None` while unknown.
+    expected: Option<f64>,
 }
 
 #[derive(Debug)]
@@ -183,6 +191,7 @@ impl State {
             paused_until: None,
             dispatched: 0,
             outstanding: BTreeMap::new(),
+            drained: 0.0,
         }
     }
 
@@ -194,8 +203,12 @@ impl State {
             }
             self.paused_until = None;
         }
+        let mut expected = None;
         match &mut self.pacing {
-            Pacing::Configured(bucket) | Pacing::Server(bucket) => bucket.take(now)?,
+            Pacing::Configured(bucket) | Pacing::Server(bucket) => {
+                bucket.take(now)?;
+                expected = Some(bucket.tokens);
+            }
             Pacing::Unknown {
                 allowance,
                 retry_at,
@@ -224,6 +237,7 @@ impl State {
             InFlight {
                 sent: now,
                 overlapped,
+                expected,
             },
         );
         Ok(Permit {
@@ -232,10 +246,12 @@ impl State {
     }
 
     fn observe(&mut self, permit: Permit, hints: &Hints, now: Instant) {
-        let alone = self
-            .outstanding
-            .remove(&permit.seq)
-            .is_some_and(|f| !f.overlapped);
+        let flight = self.outstanding.remove(&permit.seq);
+        let alone = flight.is_some_and(|f| !f.overlapped);
+        // When the server counted the request: taken as halfway through its round trip. The
+        // tokens it has refilled since are added back (else every paced request would lose
+        // its round trip's worth of refill).
+        let at = flight.map_or(now, |f| f.sent + now.saturating_duration_since(f.sent) / 2);
         self.outstanding
             .retain(|_, f| now.saturating_duration_since(f.sent) < STALE);
         let Some(remaining) = hints.remaining else {
@@ -246,28 +262,41 @@ impl State {
             }
             return;
         };
-        // Requests the server had not counted when it answered: every later one, and every
-        // earlier one still unanswered.
-        let later = self.dispatched.saturating_sub(permit.seq);
-        let earlier = self.outstanding.range(..permit.seq).count() as u64;
-        let left = f64::from(remaining) - (later + earlier) as f64;
+        let remaining = f64::from(remaining);
         match &mut self.pacing {
-            Pacing::Configured(bucket) => bucket.lower(now, left),
-            Pacing::Server(bucket) => {
+            Pacing::Unknown { .. } | Pacing::Silent => {
+                let limit = hints.limit.unwrap_or(0).max(1);
+                let mut bucket = Bucket::full(f64::from(limit), documented_rate(limit), now);
+                // The few requests sent after this one may not be counted in it yet.
+                let later = self.outstanding.range(permit.seq + 1..).count() as f64;
+                bucket.set(at, now, remaining - later);
+                self.pacing = Pacing::Server(bucket);
+                self.drained = 0.0;
+            }
+            Pacing::Server(bucket) if alone => {
                 if let Some(limit) = hints.limit {
                     bucket.capacity = f64::from(limit.max(1));
                 }
-                if alone {
-                    bucket.set(now, left);
-                } else {
-                    bucket.lower(now, left);
-                }
+                bucket.set(at, now, remaining);
+                self.drained = 0.0;
             }
-            Pacing::Unknown { .. } | Pacing::Silent => {
-                let limit = hints.limit.unwrap_or(remaining.saturating_add(1)).max(1);
-                let mut bucket = Bucket::full(f64::from(limit), documented_rate(limit), now);
-                bucket.set(now, left);
-                self.pacing = Pacing::Server(bucket);
+            Pacing::Configured(bucket) if alone => {
+                bucket.lower(at, now, remaining);
+                self.drained = 0.0;
+            }
+            Pacing::Configured(bucket) | Pacing::Server(bucket) => {
+                // At best for us, the server handled every later request of ours before this
+                // one; whatever it reports below that, someone else took.
+                let Some(expected) = flight.and_then(|f| f.expected) else {
+                    return;
+                };
+                let later = self.dispatched.saturating_sub(permit.seq) as f64;
+                let drain = (expected - later - remaining).floor();
+                if drain > self.drained {
+                    bucket.refill(now);
+                    bucket.tokens -= drain - self.drained;
+                    self.drained = drain;
+                }
             }
         }
     }
@@ -318,16 +347,22 @@ impl Bucket {
         Ok(())
     }
 
-    /// The server says at most `left` tokens are left.
-    fn lower(&mut self, now: Instant, left: f64) {
-        self.refill(now);
-        self.tokens = self.tokens.min(left);
+    /// `left` tokens at `at` (in the past), refilled since: what the server holds now.
+    fn since(&self, at: Instant, now: Instant, left: f64) -> f64 {
+        let elapsed = now.saturating_duration_since(at).as_secs_f64();
+        (left + elapsed * self.per_second).min(self.capacity)
     }
 
-    /// The server says exactly `left` tokens are left.
-    fn set(&mut self, now: Instant, left: f64) {
+    /// The server says it had at most `left` tokens at `at`.
+    fn lower(&mut self, at: Instant, now: Instant, left: f64) {
         self.refill(now);
-        self.tokens = left.min(self.capacity).max(-self.capacity);
+        self.tokens = self.tokens.min(self.since(at, now, left));
+    }
+
+    /// The server says it had exactly `left` tokens at `at`.
+    fn set(&mut self, at: Instant, now: Instant, left: f64) {
+        self.refill(now);
+        self.tokens = self.since(at, now, left).max(-self.capacity);
     }
 }
 
@@ -335,6 +370,24 @@ impl Bucket {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
+
+    impl State {
+        /// A permit for a request with nothing else in flight (test setup).
+        fn lone(s: &mut State, now: Instant) -> Permit {
+            s.outstanding.clear();
+            let seq = s.dispatched + 1;
+            s.dispatched = seq;
+            s.outstanding.insert(
+                seq,
+                InFlight {
+                    sent: now,
+                    overlapped: false,
+                    expected: None,
+                },
+            );
+            Permit { seq }
+        }
+    }
 
     fn limit(per_second: f64, burst: u32) -> Option<RateLimit> {
         Some(RateLimit { per_second, burst })
@@ -365,12 +418,15 @@ mod tests {
         let mut s = State::new(limit(2.0, 10), t0);
         let first = s.try_take(t0).unwrap();
         let _second = s.try_take(t0).unwrap();
-        // The server saw the first request with 1 left; the second was not counted yet.
+        // Even if the server handled the second before the first, 1 left means others took 7.
         s.observe(first, &hints(10, 1), t0);
+        assert!(s.try_take(t0).is_ok());
         assert_eq!(s.try_take(t0), Err(Duration::from_millis(500)));
+        // A lone answer with plenty left does not raise a configured bucket.
         let later = t0 + Duration::from_millis(500);
-        s.observe(first, &hints(10, 10), later);
-        assert!(s.try_take(later).is_ok());
+        let lone = State::lone(&mut s, later);
+        s.observe(lone, &hints(10, 10), later);
+        assert!(s.try_take(later).is_ok(), "the token refilled in 500 ms");
         assert!(s.try_take(later).is_err());
     }
 
@@ -384,10 +440,11 @@ mod tests {
         // An answer that never comes lets one more through after a while.
         assert!(s.try_take(t0 + PROBE_WAIT).is_ok());
         assert_eq!(s.try_take(t0 + PROBE_WAIT), Err(PROBE_WAIT));
-        // The answer to `a` (b and the third still in flight) sets the bucket: 7 − 2 = 5 left.
+        // The answer to `a` (b and the third still in flight) sets the bucket: 7 − 2 = 5 left
+        // when the server counted it (taken as halfway, 0.5 s ago), plus 1 refilled since.
         s.observe(a, &hints(10, 7), t0 + PROBE_WAIT);
         let t1 = t0 + PROBE_WAIT;
-        for _ in 0..5 {
+        for _ in 0..6 {
             assert!(s.try_take(t1).is_ok());
         }
         // Bucket of 10 is a 2/s plan.
@@ -404,18 +461,41 @@ mod tests {
     }
 
     #[test]
-    fn earlier_requests_still_in_flight_count_as_spent() {
+    fn an_overlapping_answer_takes_off_only_what_others_provably_took() {
         let t0 = Instant::now();
         let mut s = State::new(None, t0);
         let first = s.try_take(t0).unwrap();
         s.observe(first, &hints(10, 9), t0);
         let permits: Vec<Permit> = (0..3).map(|_| s.try_take(t0).unwrap()).collect();
-        // The server handled the last one with 7 left, maybe before the two others: 7 − 2.
-        s.observe(permits[2], &hints(10, 7), t0);
-        for _ in 0..5 {
+        // 6 left after the first of three: consistent with the two later ones handled first.
+        s.observe(permits[0], &hints(10, 6), t0);
+        // 3 left after the second: even with the third handled first, others took 3.
+        s.observe(permits[1], &hints(10, 3), t0);
+        for _ in 0..3 {
             assert!(s.try_take(t0).is_ok());
         }
         assert!(s.try_take(t0).is_err());
+    }
+
+    #[test]
+    fn a_burst_answered_out_of_order_leaves_no_debt() {
+        let t0 = Instant::now();
+        let mut s = State::new(None, t0);
+        let first = s.try_take(t0).unwrap();
+        s.observe(first, &hints(50, 47), t0);
+        let permits: Vec<Permit> = (0..47).map(|_| s.try_take(t0).unwrap()).collect();
+        // The server handles them in reverse order; the answers come back shuffled.
+        let mut answers: Vec<(Permit, u32)> = permits
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (*p, i as u32))
+            .collect();
+        answers.sort_by_key(|(p, _)| (p.seq * 7919) % 47);
+        for (p, remaining) in answers {
+            s.observe(p, &hints(50, remaining), t0);
+        }
+        // Empty, not in debt: the next token comes after 1/16 s.
+        assert_eq!(s.try_take(t0), Err(Duration::from_secs_f64(1.0 / 16.0)));
     }
 
     #[test]
