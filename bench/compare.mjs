@@ -262,6 +262,7 @@ async function compare() {
   const jobs = [];
   for (const limitName of Object.keys(LIMITS)) {
     for (const tool of Object.keys(TOOLS)) {
+      if (args.tool && tool !== args.tool) continue;
       jobs.push(async () => {
         const res = [];
         for (let i = 0; i < RUNS; i++) for (const seq of SEQUENCES) res.push(...(await runSequence(tool, limitName, seq, i)));
@@ -351,8 +352,16 @@ function scaleTable(rs) {
 // ---------------------------------------------------------------- main
 
 const results = { runs: RUNS, latency_ms: LATENCY_MS, build_ms: BUILD_MS, a0deploy: args['a0deploy-version'] };
-if (args.only !== 'scale') results.compare = await compare();
-if (args.only !== 'compare') results.scale = await scale();
+if (args.only !== 'scale') {
+  results.compare = await compare();
+  // --tool NAME re-measures one tool and keeps the other tools' runs from the results file.
+  if (args.tool && fs.existsSync(args.results)) {
+    const old = JSON.parse(fs.readFileSync(args.results, 'utf8'));
+    results.compare.push(...(old.compare ?? []).filter((r) => r.tool !== args.tool));
+    if (args.only !== 'compare' && old.scale) results.scale = old.scale;
+  }
+}
+if (args.only !== 'compare' && !args.tool) results.scale = await scale();
 fs.writeFileSync(args.results, JSON.stringify(results, null, 1));
 if (results.compare) console.log(table(results.compare) + '\n');
 if (results.scale) console.log(scaleTable(results.scale));

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks loginflow side by side with auth0-deploy-cli against the emulator over TLS.
 #
-#   bash bench/compare.sh [--runs N] [--only compare|scale] [--serial]
+#   bash bench/compare.sh [--runs N] [--only compare|scale] [--serial] [--tool loginflow]
+#
+# --tool NAME re-measures one tool's scenarios and keeps the other tool's runs (and the scale
+# runs) from the results file.
 #
 # Builds loginflow in release, installs auth0-deploy-cli (pinned) from npm into a temporary
 # folder, then runs bench/compare.mjs, which prints a markdown table on stdout (progress on

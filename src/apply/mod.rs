@@ -42,7 +42,8 @@ pub async fn apply(
     let stop = Arc::new(AtomicBool::new(false));
     let (mut ids, mut unsettled) = actions(&prepared, plan, client, &stop, &mut report).await;
     // Also after a failure: the report then says truthfully whether what was created went live.
-    settle::created(client, &mut unsettled, &mut report).await;
+    let list_pages = (live.actions.len() + unsettled.len()).div_ceil(100).max(1);
+    settle::created(client, &mut unsettled, &mut report, list_pages).await;
     if report.failed() {
         report.skip_rest(plan);
         return report;

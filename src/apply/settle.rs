@@ -1,7 +1,8 @@
 //! Waiting for created actions to go live. A create carries `deploy: true`, so Auth0 builds the
 //! action and makes the version live by itself; apply only has to see that happen before it binds.
 //! One read of the actions list answers for every created action at once, so the wait costs one
-//! request per poll instead of one per action.
+//! request per poll (per list page) instead of one per action; when there are no more created
+//! actions than list pages, each is polled on its own instead.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -20,7 +21,18 @@ pub type Unsettled = BTreeMap<String, (String, String)>;
 const MAX_DELAY: Duration = Duration::from_secs(2);
 
 /// Waits until every created action is live or has failed; reports each and empties `unsettled`.
-pub async fn created(client: &TenantClient, unsettled: &mut Unsettled, report: &mut Report) {
+/// `list_pages` is how many requests one read of the actions list takes: when polling each
+/// created action is no dearer, that is done instead.
+pub async fn created(
+    client: &TenantClient,
+    unsettled: &mut Unsettled,
+    report: &mut Report,
+    list_pages: usize,
+) {
+    if unsettled.len() <= list_pages {
+        one_by_one(client, unsettled, report).await;
+        return;
+    }
     let start = Instant::now();
     let mut delay = Duration::from_millis(50);
     let mut told = false;
@@ -113,6 +125,25 @@ async fn deploy_each(
         match wait_live(client, &id, &name).await {
             Ok(()) => report.done(label),
             Err(e) => report.fail(label, &e),
+        }
+    }
+}
+
+/// Polls each created action on its own, concurrently.
+async fn one_by_one(client: &TenantClient, unsettled: &mut Unsettled, report: &mut Report) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for (name, (label, id)) in std::mem::take(unsettled) {
+        let client = client.clone();
+        tasks.spawn(async move { (label, wait_live(&client, &id, &name).await) });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((label, Ok(()))) => report.done(label),
+            Ok((label, Err(e))) => report.fail(label, &e),
+            Err(e) => report.fail(
+                "wait for a build".into(),
+                &Error::other(format!("a waiting task failed: {e}"), None),
+            ),
         }
     }
 }

@@ -18,10 +18,11 @@
 //!   lowers it, with a configured limit).
 //! * Concurrent requests reach the server, and their answers come back, in any order, so an
 //!   overlapping answer is read in the light most favourable to us: the server handled every
-//!   request we sent after it before it. What it reports below that, someone else took; the
-//!   bucket loses that many tokens. (Reading it the other way, every later request still to
+//!   request we sent after it before it. Even then it has no more than it reports (the bucket is
+//!   lowered to that figure), and what it reports below what we expected, someone else took (the
+//!   bucket loses that many tokens). Reading it the other way, every later request still to
 //!   come, would double-count: in a burst of 50 that puts the bucket tens of tokens in debt and
-//!   stalls the client for seconds.)
+//!   stalls the client for seconds.
 //!
 //! In both modes a 429 pauses everyone until the server's reset. This module only waits; it never
 //! sends, retries or logs bodies.
@@ -248,10 +249,10 @@ impl State {
     fn observe(&mut self, permit: Permit, hints: &Hints, now: Instant) {
         let flight = self.outstanding.remove(&permit.seq);
         let alone = flight.is_some_and(|f| !f.overlapped);
-        // When the server counted the request: taken as halfway through its round trip. The
-        // tokens it has refilled since are added back (else every paced request would lose
-        // its round trip's worth of refill).
-        let at = flight.map_or(now, |f| f.sent + now.saturating_duration_since(f.sent) / 2);
+        // The figure is taken as of now, not of when the server counted the request: that
+        // moment is unknown, and crediting the refill since a guess of it drew 429s (the figure
+        // is rounded down, so a bucket just under a whole token leaves no margin). The cost is
+        // up to one round trip of refill per paced request.
         self.outstanding
             .retain(|_, f| now.saturating_duration_since(f.sent) < STALE);
         let Some(remaining) = hints.remaining else {
@@ -269,7 +270,7 @@ impl State {
                 let mut bucket = Bucket::full(f64::from(limit), documented_rate(limit), now);
                 // The few requests sent after this one may not be counted in it yet.
                 let later = self.outstanding.range(permit.seq + 1..).count() as f64;
-                bucket.set(at, now, remaining - later);
+                bucket.set(now, remaining - later);
                 self.pacing = Pacing::Server(bucket);
                 self.drained = 0.0;
             }
@@ -277,26 +278,29 @@ impl State {
                 if let Some(limit) = hints.limit {
                     bucket.capacity = f64::from(limit.max(1));
                 }
-                bucket.set(at, now, remaining);
+                bucket.set(now, remaining);
                 self.drained = 0.0;
             }
             Pacing::Configured(bucket) if alone => {
-                bucket.lower(at, now, remaining);
+                bucket.lower(now, remaining);
                 self.drained = 0.0;
             }
             Pacing::Configured(bucket) | Pacing::Server(bucket) => {
-                // At best for us, the server handled every later request of ours before this
-                // one; whatever it reports below that, someone else took.
-                let Some(expected) = flight.and_then(|f| f.expected) else {
-                    return;
-                };
-                let later = self.dispatched.saturating_sub(permit.seq) as f64;
-                let drain = (expected - later - remaining).floor();
-                if drain > self.drained {
-                    bucket.refill(now);
-                    bucket.tokens -= drain - self.drained;
-                    self.drained = drain;
+                // Read at best for us: every later request of ours was handled before this one.
+                // Even then the server has no more than it reports (which also keeps our refill
+                // from running ahead of the server's when it counted a burst later than we sent
+                // it), and what it reports below what we expected, someone else took.
+                bucket.refill(now);
+                let mut left = bucket.tokens.min(remaining);
+                if let Some(expected) = flight.and_then(|f| f.expected) {
+                    let later = self.dispatched.saturating_sub(permit.seq) as f64;
+                    let drain = (expected - later - remaining).floor();
+                    if drain > self.drained {
+                        left = left.min(bucket.tokens - (drain - self.drained));
+                        self.drained = drain;
+                    }
                 }
+                bucket.tokens = left;
             }
         }
     }
@@ -347,22 +351,16 @@ impl Bucket {
         Ok(())
     }
 
-    /// `left` tokens at `at` (in the past), refilled since: what the server holds now.
-    fn since(&self, at: Instant, now: Instant, left: f64) -> f64 {
-        let elapsed = now.saturating_duration_since(at).as_secs_f64();
-        (left + elapsed * self.per_second).min(self.capacity)
+    /// The server says at most `left` tokens are left.
+    fn lower(&mut self, now: Instant, left: f64) {
+        self.refill(now);
+        self.tokens = self.tokens.min(left);
     }
 
-    /// The server says it had at most `left` tokens at `at`.
-    fn lower(&mut self, at: Instant, now: Instant, left: f64) {
+    /// The server says exactly `left` tokens are left.
+    fn set(&mut self, now: Instant, left: f64) {
         self.refill(now);
-        self.tokens = self.tokens.min(self.since(at, now, left));
-    }
-
-    /// The server says it had exactly `left` tokens at `at`.
-    fn set(&mut self, at: Instant, now: Instant, left: f64) {
-        self.refill(now);
-        self.tokens = self.since(at, now, left).max(-self.capacity);
+        self.tokens = left.min(self.capacity).max(-self.capacity);
     }
 }
 
@@ -440,11 +438,10 @@ mod tests {
         // An answer that never comes lets one more through after a while.
         assert!(s.try_take(t0 + PROBE_WAIT).is_ok());
         assert_eq!(s.try_take(t0 + PROBE_WAIT), Err(PROBE_WAIT));
-        // The answer to `a` (b and the third still in flight) sets the bucket: 7 − 2 = 5 left
-        // when the server counted it (taken as halfway, 0.5 s ago), plus 1 refilled since.
+        // The answer to `a` (b and the third still in flight) sets the bucket: 7 − 2 = 5 left.
         s.observe(a, &hints(10, 7), t0 + PROBE_WAIT);
         let t1 = t0 + PROBE_WAIT;
-        for _ in 0..6 {
+        for _ in 0..5 {
             assert!(s.try_take(t1).is_ok());
         }
         // Bucket of 10 is a 2/s plan.
