@@ -58,7 +58,7 @@ pub async fn apply(
     }
     for b in &plan.bindings {
         let step = format!("replace bindings of `{}`", b.trigger);
-        match bind(client, &b.trigger, &b.after, &ids).await {
+        match bindings(client, &b.trigger, &b.after, &ids).await {
             Ok(()) => report.done(step),
             Err(e) => {
                 report.fail(step, &e);
@@ -143,63 +143,28 @@ async fn actions(
     (ids, unsettled)
 }
 
-/// How often a bindings replace is retried while Auth0 says an action is not deployed yet.
-const NOT_DEPLOYED_RETRIES: u32 = 4;
-
-/// Replaces one trigger's bindings. Every action in the list is live by now; should Auth0 still
-/// say one is not deployed yet (a deploy it accepted a moment ago), it waits a little and tries
-/// again.
-async fn bind(
-    client: &TenantClient,
-    trigger: &str,
-    after: &[String],
-    ids: &BTreeMap<String, String>,
-) -> Result<(), Error> {
-    let mut attempt = 0;
-    loop {
-        match bindings(client, trigger, after, ids).await {
-            Ok(()) => return Ok(()),
-            Err(Bind::Api(e)) if e.is_not_deployed_yet() && attempt < NOT_DEPLOYED_RETRIES => {
-                attempt += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(250 << attempt)).await;
-            }
-            Err(Bind::Api(e)) => return Err(Error::from(e)),
-            Err(Bind::Other(e)) => return Err(e),
-        }
-    }
-}
-
-/// Why a bindings replace failed: Auth0's answer, or something found before sending.
-enum Bind {
-    Api(crate::tenant::Error),
-    Other(Error),
-}
-
 async fn bindings(
     client: &TenantClient,
     trigger: &str,
     after: &[String],
     ids: &BTreeMap<String, String>,
-) -> Result<(), Bind> {
+) -> Result<(), Error> {
     let refs: Vec<BindingRef> = after
         .iter()
         .map(|name| {
             ids.get(name)
                 .map(|id| BindingRef::action_id(id.clone(), name.clone()))
                 .ok_or_else(|| {
-                    Bind::Other(Error::other(
+                    Error::other(
                         format!("no id known for action `{name}`; nothing was bound"),
                         None,
-                    ))
+                    )
                 })
         })
         .collect::<Result<_, _>>()?;
     let trigger = Trigger::from_id(trigger)
         .map(Trigger::id)
         .unwrap_or(trigger);
-    client
-        .replace_bindings(trigger, &refs)
-        .await
-        .map_err(Bind::Api)?;
+    client.replace_bindings(trigger, &refs).await?;
     Ok(())
 }

@@ -181,18 +181,6 @@ fn scope_list(scopes: &[String]) -> String {
 }
 
 impl Error {
-    /// Auth0 refused to bind an action that has no deployed version yet (400). Actions created
-    /// with `deploy: true` go live when their build ends, so apply binds first and waits only if
-    /// this comes back.
-    pub fn is_not_deployed_yet(&self) -> bool {
-        matches!(self, Error::Api { status: 400, body, .. } if body.text().contains("not been deployed"))
-    }
-
-    /// Auth0 refused to deploy a draft whose build has not finished (400).
-    pub fn is_not_built_yet(&self) -> bool {
-        matches!(self, Error::Api { status: 400, body, .. } if body.text().contains("'built' state"))
-    }
-
     /// The HTTP status of an answered request, if this error is one.
     pub fn status(&self) -> Option<u16> {
         match self {
