@@ -44,9 +44,9 @@ pub async fn created(
                 return;
             }
         };
-        let built = sort(listed, unsettled, report);
-        // Built but not live (Auth0 did not deploy it): deploy it now, one by one.
-        deploy_each(client, built, report).await;
+        // Built but not live (Auth0 did not deploy it): each is deployed on its own.
+        let mut built = classify(listed, unsettled, report);
+        one_by_one(client, &mut built, report).await;
         if unsettled.is_empty() {
             return;
         }
@@ -71,65 +71,35 @@ pub async fn created(
     }
 }
 
-/// Takes what the list settles out of `unsettled` (live: done; failed or gone: failed) and
-/// returns the built-but-undeployed ones as (label, id, name).
-fn sort(
-    listed: Vec<ApiAction>,
-    unsettled: &mut Unsettled,
-    report: &mut Report,
-) -> Vec<(String, String, String)> {
+/// Settles what the list shows: live actions are done, failed or vanished ones failed, those still
+/// building stay in `unsettled`; returns the built but undeployed ones.
+fn classify(listed: Vec<ApiAction>, unsettled: &mut Unsettled, report: &mut Report) -> Unsettled {
     let by_id: BTreeMap<String, ApiAction> =
         listed.into_iter().map(|a| (a.id.clone(), a)).collect();
-    let mut built = Vec::new();
-    let names: Vec<String> = unsettled.keys().cloned().collect();
-    for name in names {
-        let Some((_, id)) = unsettled.get(&name) else {
-            continue;
-        };
-        let Some(a) = by_id.get(id) else {
-            if let Some((label, _)) = unsettled.remove(&name) {
-                let e = Error::other(format!("`{name}` was created but is gone"), None);
-                report.fail(label, &e);
-            }
+    let mut built = Unsettled::new();
+    for (name, (label, id)) in std::mem::take(unsettled) {
+        let Some(a) = by_id.get(&id) else {
+            let e = Error::other(format!("`{name}` was created but is gone"), None);
+            report.fail(label, &e);
             continue;
         };
         let live = a.deployed_version.is_some() && a.all_changes_deployed;
         match a.status {
-            BuildStatus::Built if live => {
-                if let Some((label, _)) = unsettled.remove(&name) {
-                    report.done(label);
-                }
-            }
+            BuildStatus::Built if live => report.done(label),
             BuildStatus::Built => {
-                if let Some((label, id)) = unsettled.remove(&name) {
-                    built.push((label, id, name));
-                }
+                built.insert(name, (label, id));
             }
-            BuildStatus::Failed => {
-                if let Some((label, _)) = unsettled.remove(&name) {
-                    report.fail(label, &build_failed(&name));
-                }
+            BuildStatus::Failed => report.fail(label, &build_failed(&name)),
+            _ => {
+                unsettled.insert(name, (label, id));
             }
-            _ => {}
         }
     }
     built
 }
 
-async fn deploy_each(
-    client: &TenantClient,
-    built: Vec<(String, String, String)>,
-    report: &mut Report,
-) {
-    for (label, id, name) in built {
-        match wait_live(client, &id, &name).await {
-            Ok(()) => report.done(label),
-            Err(e) => report.fail(label, &e),
-        }
-    }
-}
-
-/// Polls each created action on its own, concurrently.
+/// Polls each created action on its own, concurrently (deploying it if it is built but not
+/// live); empties `unsettled`.
 async fn one_by_one(client: &TenantClient, unsettled: &mut Unsettled, report: &mut Report) {
     let mut tasks = tokio::task::JoinSet::new();
     for (name, (label, id)) in std::mem::take(unsettled) {

@@ -23,8 +23,8 @@ const PROGRESS_AFTER: Duration = Duration::from_secs(1);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
     pub id: String,
-    /// False for a create: Auth0 deploys it when its build ends, which apply confirms later
-    /// (a successful binding, or one read of the actions list) instead of polling each one now.
+    /// False for a create: Auth0 deploys it when its build ends, which apply confirms for all
+    /// creates at once before binding (`settle.rs`) instead of polling each one now.
     pub settled: bool,
 }
 

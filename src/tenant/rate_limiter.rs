@@ -249,10 +249,6 @@ impl State {
     fn observe(&mut self, permit: Permit, hints: &Hints, now: Instant) {
         let flight = self.outstanding.remove(&permit.seq);
         let alone = flight.is_some_and(|f| !f.overlapped);
-        // The figure is taken as of now, not of when the server counted the request: that
-        // moment is unknown, and crediting the refill since a guess of it drew 429s (the figure
-        // is rounded down, so a bucket just under a whole token leaves no margin). The cost is
-        // up to one round trip of refill per paced request.
         self.outstanding
             .retain(|_, f| now.saturating_duration_since(f.sent) < STALE);
         let Some(remaining) = hints.remaining else {
@@ -263,10 +259,15 @@ impl State {
             }
             return;
         };
+        // A server reporting what is left but not its bucket size has at least that much room.
+        let limit = hints.limit.unwrap_or(remaining.saturating_add(1)).max(1);
+        // Every figure is taken as of now, not of when the server counted the request: that
+        // moment is unknown, and crediting the refill since a guess of it drew 429s (the figure
+        // is rounded down, so a bucket just under a whole token leaves no margin). The cost is
+        // up to one round trip of refill per paced request.
         let remaining = f64::from(remaining);
         match &mut self.pacing {
             Pacing::Unknown { .. } | Pacing::Silent => {
-                let limit = hints.limit.unwrap_or(0).max(1);
                 let mut bucket = Bucket::full(f64::from(limit), documented_rate(limit), now);
                 // The few requests sent after this one may not be counted in it yet.
                 let later = self.outstanding.range(permit.seq + 1..).count() as f64;
@@ -275,8 +276,8 @@ impl State {
                 self.drained = 0.0;
             }
             Pacing::Server(bucket) if alone => {
-                if let Some(limit) = hints.limit {
-                    bucket.capacity = f64::from(limit.max(1));
+                if hints.limit.is_some() {
+                    bucket.capacity = f64::from(limit);
                 }
                 bucket.set(now, remaining);
                 self.drained = 0.0;
@@ -516,6 +517,22 @@ mod tests {
             assert!(s.try_take(t1).is_ok());
         }
         assert!(s.try_take(t1).is_err());
+    }
+
+    #[test]
+    fn a_server_without_a_bucket_size_gets_room_for_what_it_reports() {
+        let t0 = Instant::now();
+        let mut s = State::new(None, t0);
+        let first = s.try_take(t0).unwrap();
+        let no_limit = Hints {
+            remaining: Some(7),
+            ..Hints::default()
+        };
+        s.observe(first, &no_limit, t0);
+        for _ in 0..7 {
+            assert!(s.try_take(t0).is_ok());
+        }
+        assert!(s.try_take(t0).is_err());
     }
 
     #[test]
