@@ -21,6 +21,7 @@ async fn main() -> BoxResult<()> {
     };
     let emu = Emulator::start(opts).await?;
     let base = emu.base_url();
+    loginflow::tenant::install_crypto_provider();
     let http = reqwest::Client::new();
     let token = token(&http, &base).await?;
     let created: Value = http

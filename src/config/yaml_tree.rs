@@ -10,7 +10,7 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Location, Spanned};
 
-use super::source_index::{Pos, SourceIndex};
+use super::source_index::{LineStarts, Pos, SourceIndex};
 
 /// A YAML node with the position of every key and value.
 #[derive(Debug)]
@@ -126,7 +126,7 @@ pub fn parse(text: &str) -> Result<ParsedYaml, SyntaxError> {
     let root: Spanned<Node> =
         serde_saphyr::from_str_with_options(text, options).map_err(|e| syntax_error(text, &e))?;
     let mut builder = Builder {
-        text,
+        lines: LineStarts::new(text),
         index: SourceIndex::default(),
         duplicates: Vec::new(),
     };
@@ -162,14 +162,14 @@ fn syntax_error(text: &str, err: &serde_saphyr::Error) -> SyntaxError {
 }
 
 struct Builder<'t> {
-    text: &'t str,
+    lines: LineStarts<'t>,
     index: SourceIndex,
     duplicates: Vec<DuplicateKey>,
 }
 
 impl Builder<'_> {
     fn pos(&self, loc: &Location) -> Pos {
-        Pos::from_line_col(self.text, loc.line() as usize, loc.column() as usize)
+        self.lines.pos(loc.line() as usize, loc.column() as usize)
     }
 
     fn walk(&mut self, node: &Spanned<Node>, ptr: String) -> serde_json::Value {

@@ -28,7 +28,7 @@ pub fn prepare(dir: &Path) -> Result<TlsAcceptor> {
     let made =
         make().map_err(|e| Error::other(format!("could not make a certificate: {e}"), None))?;
     write_cert(dir, &made.ca_pem)?;
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .and_then(|b| {

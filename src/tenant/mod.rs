@@ -23,7 +23,7 @@ pub use api_types::{
     ApiAction, ApiBinding, ApiBindingAction, ApiDependency, ApiSecretName, ApiTrigger, ApiVersion,
     BindingRef, BindingTarget, BuildStatus, CreateAction, RefType, SecretValue, UpdateAction,
 };
-pub use client::{ClientConfig, Result, TenantClient, Timeouts};
+pub use client::{ClientConfig, Result, TenantClient, Timeouts, install_crypto_provider};
 pub use credentials::Credentials;
 pub use error::{ApiErrorBody, DEPLOYER_SCOPES, Endpoint, Error};
 pub use retry::RetryPolicy;

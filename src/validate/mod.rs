@@ -29,6 +29,7 @@ pub fn check_tenant(tenant: &LoadedTenant) -> Vec<Diagnostic> {
 /// Loads and checks one tenant file: every diagnostic, the sources to show them, and the tenant
 /// when it loaded (it may still have semantic errors).
 pub fn validate_file(path: &std::path::Path) -> (Option<LoadedTenant>, Vec<Diagnostic>, Sources) {
+    schema_check::compile_in_background();
     let mut outcome = load::load(path);
     if let Some(t) = &outcome.tenant {
         outcome.diagnostics.extend(check_tenant(t));

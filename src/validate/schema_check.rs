@@ -28,6 +28,19 @@ fn validator() -> Option<&'static Validator> {
         .as_ref()
 }
 
+/// Starts compiling the schema on a thread of its own (once per process), so that it is ready
+/// by the time the file has been read and parsed: generating and compiling it takes about as
+/// long as parsing a 50-action file, and every run validates before it sends a request.
+pub fn compile_in_background() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        // If no thread can be started, `check` compiles it when it needs it.
+        let _ = std::thread::Builder::new()
+            .name("schema".into())
+            .spawn(|| validator().is_some());
+    });
+}
+
 /// Checks a parsed file against the schema.
 pub fn check(value: &Value) -> Vec<Finding> {
     let Some(validator) = validator() else {

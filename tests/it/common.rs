@@ -5,6 +5,17 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// A plain HTTP client for tests (with the crypto provider loginflow installs).
+pub fn http() -> reqwest::Client {
+    http_builder().build().unwrap()
+}
+
+/// A client builder for tests that need options.
+pub fn http_builder() -> reqwest::ClientBuilder {
+    loginflow::tenant::install_crypto_provider();
+    reqwest::Client::builder()
+}
+
 /// The project root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

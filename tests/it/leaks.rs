@@ -122,7 +122,7 @@ impl Audit {
 
 async fn token(base: &str) -> String {
     let body = serde_json::json!({"grant_type": "client_credentials", "client_id": "local", "client_secret": CLIENT_SECRET, "audience": format!("{base}/api/v2/")});
-    let v: Value = reqwest::Client::new()
+    let v: Value = crate::common::http()
         .post(format!("{base}/oauth/token"))
         .json(&body)
         .send()
@@ -149,7 +149,7 @@ async fn request_log(base: &str) -> Vec<Value> {
 
 /// Replaces the emulator's faults; the body uses the `--faults` syntax.
 async fn set_faults(base: &str, spec: &str) {
-    let r = reqwest::Client::new()
+    let r = crate::common::http()
         .put(format!("{base}/__emulator/faults"))
         .body(spec.to_string())
         .send()

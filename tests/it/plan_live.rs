@@ -84,7 +84,7 @@ impl Live {
     fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
         let base = self.base();
         self.rt.block_on(async move {
-            let http = reqwest::Client::new();
+            let http = crate::common::http();
             let token: Value = http
                 .post(format!("{base}/oauth/token"))
                 .json(
@@ -118,7 +118,7 @@ impl Live {
     fn faults(&self, spec: &str) {
         let base = self.base();
         self.rt.block_on(async move {
-            let r = reqwest::Client::new()
+            let r = crate::common::http()
                 .put(format!("{base}/__emulator/faults"))
                 .body(spec.to_string())
                 .send()
@@ -362,7 +362,7 @@ fn reads_the_tenant_with_the_fewest_requests() {
         let pages: Vec<String> = live
             .rt
             .block_on(
-                reqwest::Client::new()
+                crate::common::http()
                     .get(format!("{}/__emulator/requests", live.base()))
                     .send(),
             )
@@ -481,7 +481,7 @@ fn saved_plan_holds_fingerprints_but_no_secret_or_token() {
     std::fs::write(project.path("tenants/creds/crm"), "rotated-crm-key-55aa").unwrap();
     // A ready token instead of client credentials, so the test knows the token to look for.
     let token = live.rt.block_on(async {
-        let v: Value = reqwest::Client::new()
+        let v: Value = crate::common::http()
             .post(format!("{}/oauth/token", live.base()))
             .json(
                 &json!({"grant_type": "client_credentials", "client_id": "local",

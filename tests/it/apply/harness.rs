@@ -110,7 +110,7 @@ impl Env {
             .unwrap();
         let emu = rt.block_on(Emulator::start(opts)).unwrap();
         let base = emu.base_url();
-        let http = reqwest::Client::new();
+        let http = crate::common::http();
         let token = rt.block_on(async {
             let body: Value = http
                 .post(format!("{base}/oauth/token"))

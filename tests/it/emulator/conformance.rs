@@ -403,7 +403,7 @@ async fn replay(path: &Path) -> Vec<String> {
         ..EmulatorOptions::default()
     };
     let emu = Emulator::start(opts).await.unwrap();
-    let http = reqwest::Client::new();
+    let http = crate::common::http();
     let token = get_token(&http, &emu.base_url()).await;
     let mut r = Replay {
         emu,

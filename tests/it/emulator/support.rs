@@ -26,7 +26,7 @@ impl Client {
     pub async fn start(opts: EmulatorOptions) -> Client {
         let emu = Emulator::start(opts).await.unwrap();
         let base = emu.base_url();
-        let http = reqwest::Client::new();
+        let http = crate::common::http();
         let token = get_token(&http, &base).await;
         Client {
             emu,

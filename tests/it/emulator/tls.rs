@@ -42,7 +42,7 @@ async fn a_client_trusting_the_written_cert_gets_a_token_over_https() {
     let pem = std::fs::read(dir.path().join("cert.pem")).unwrap();
     assert!(!String::from_utf8_lossy(&pem).contains("PRIVATE KEY"));
     let cert = reqwest::Certificate::from_pem(&pem).unwrap();
-    let http = reqwest::Client::builder()
+    let http = crate::common::http_builder()
         .tls_certs_only([cert])
         .build()
         .unwrap();
@@ -68,7 +68,7 @@ async fn a_client_that_does_not_trust_it_fails_and_plain_http_is_not_served() {
     let dir = tempfile::tempdir().unwrap();
     let emu = start_tls(dir.path()).await;
     let base = emu.base_url();
-    let untrusting = reqwest::Client::new();
+    let untrusting = crate::common::http();
     let err = token(&untrusting, &base).await.unwrap_err();
     assert!(err.is_connect(), "{err:?}");
     // Another run's certificate is no good either: each start makes a fresh authority.
@@ -77,7 +77,7 @@ async fn a_client_that_does_not_trust_it_fails_and_plain_http_is_not_served() {
     let stale =
         reqwest::Certificate::from_pem(&std::fs::read(other_dir.path().join("cert.pem")).unwrap())
             .unwrap();
-    let wrong = reqwest::Client::builder()
+    let wrong = crate::common::http_builder()
         .tls_certs_only([stale])
         .build()
         .unwrap();

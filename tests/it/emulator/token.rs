@@ -58,7 +58,7 @@ async fn configured_credentials_are_enforced() {
         ..fast()
     };
     let emu = loginflow::emulator::Emulator::start(opts).await.unwrap();
-    let http = reqwest::Client::new();
+    let http = crate::common::http();
     let send = |id: &'static str, secret: &'static str| {
         http.post(format!("{}/oauth/token", emu.base_url()))
             .json(&json!({"grant_type": "client_credentials", "client_id": id, "client_secret": secret, "audience": "http://h/api/v2/"}))
