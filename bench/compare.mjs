@@ -193,26 +193,75 @@ const TOOLS = {
 
 // ---------------------------------------------------------------- scenarios
 
-// The fewest requests and the least time any tool could need, under the emulator's rules:
-// observe = token + list actions (100 per page) + read post-login bindings, all but the token in
-// parallel; first deploy = N creates with `deploy: true` in parallel, then one bindings PATCH;
-// a code change = PATCH, wait for the build, deploy; a removal = DELETE with force (it unbinds).
+// The fewest requests and the least time any tool could need under the emulator's rules, which
+// are Auth0's: a draft deploys only once built, an action binds only once deployed, a deploy
+// completes after its response says `deployed: false`. A client cannot know when a build ends,
+// so each wait costs at least one read; the ideal client sends that read at the first moment it
+// can succeed. It also knows the token bucket exactly and sends every request the moment the
+// bucket and the steps before it allow. Every request costs LATENCY_MS; the server acts on it
+// at the end of that time (the emulator's order: rate limit, latency, then the handler).
+//   observe   = token, then the actions list (100 per page) and the post-login bindings together
+//   first     = N creates with `deploy: true`, one list read once the last is deployed, one
+//               bindings PATCH
+//   no-op     = observe only
+//   change    = PATCH, one read once built, deploy, one read confirming the new version is live
+//               (SPEC 5.4 asks apply to wait until it is live)
+//   removal   = one DELETE ?force=true (it unbinds)
 function theoretical(scenario, limit) {
-  const pages = Math.max(1, Math.ceil(scenario.liveBefore / 100));
-  const observe = 1 + pages + 1;
-  const [writes, rtts, versions, buildWait] = {
-    first: [scenario.count + 1, 4, scenario.count, 0],
-    noop: [0, 2, 0, 0],
-    change: [2, 4, 1, BUILD_MS],
-    remove: [1, 3, 0, 0],
-  }[scenario.kind];
-  const requests = observe + writes;
   const L = LATENCY_MS / 1000;
-  const seconds = Math.max(
-    rtts * L + buildWait / 1000,
-    Math.max(0, requests - limit.burst) / limit.perSecond + L,
-  );
-  return { requests, writes, versions, seconds };
+  const B = BUILD_MS / 1000;
+  const bucket = { tokens: limit.burst, at: 0 };
+  let requests = 0;
+  // Sends one request no earlier than `t`, when the bucket has a token; returns the send time.
+  const send = (t) => {
+    const at = Math.max(t, bucket.at);
+    let tokens = Math.min(limit.burst, bucket.tokens + (at - bucket.at) * limit.perSecond);
+    let when = at;
+    if (tokens < 1) {
+      when += (1 - tokens) / limit.perSecond;
+      tokens = 1;
+    }
+    bucket.tokens = tokens - 1;
+    bucket.at = when;
+    requests += 1;
+    return when;
+  };
+  // `n` requests that may all go from `t`; returns when the last answer arrives.
+  const batch = (t, n) => {
+    let last = t;
+    for (let i = 0; i < n; i++) last = Math.max(last, send(t) + L);
+    return last;
+  };
+  const pages = (n) => Math.max(1, Math.ceil(n / 100));
+  let t = batch(0, 1); // token
+  t = batch(t, pages(scenario.liveBefore) + 1); // list + bindings
+  let writes = 0;
+  let versions = 0;
+  if (scenario.kind === 'first') {
+    let deployedBy = t;
+    let answered = t;
+    for (let i = 0; i < scenario.count; i++) {
+      const sent = send(t);
+      answered = Math.max(answered, sent + L);
+      deployedBy = Math.max(deployedBy, sent + L + B);
+    }
+    // The read must reach the server once the last create is deployed.
+    t = batch(Math.max(answered, deployedBy - L), pages(scenario.liveBefore + scenario.count));
+    t = batch(t, 1); // bindings
+    writes = scenario.count + 1;
+    versions = scenario.count;
+  } else if (scenario.kind === 'change') {
+    const sent = send(t);
+    t = batch(Math.max(sent + L, sent + B), 1); // read: built
+    t = batch(t, 1); // deploy
+    t = batch(t, 1); // read: live
+    writes = 2;
+    versions = 1;
+  } else if (scenario.kind === 'remove') {
+    t = batch(t, 1);
+    writes = 1;
+  }
+  return { requests, writes, versions, seconds: t };
 }
 
 const SEQUENCES = [

@@ -6,7 +6,9 @@
 //!    them at once by polling the actions list (`settle.rs`), not each action.
 //! 2. Only when every action is live are the changed binding lists replaced — so no binding ever
 //!    points at an action that is not deployed, and a removed action is unbound first.
-//! 3. Pruned actions are deleted last, never with `force`.
+//! 3. Pruned actions are deleted last. When a trigger's only change is dropping actions being
+//!    deleted, its bindings are not replaced: those actions are deleted with `force`, which
+//!    unbinds them in the same request (`unbind.rs` says when that is safe).
 //!
 //! After the first failure no new write starts; the report says what was done and what was not,
 //! and a re-run (a fresh plan) converges.
@@ -14,6 +16,7 @@
 pub mod report;
 pub mod settle;
 pub mod steps;
+pub mod unbind;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -56,7 +59,8 @@ pub async fn apply(
     for a in &live.actions {
         ids.entry(a.name.clone()).or_insert_with(|| a.id.clone());
     }
-    for b in &plan.bindings {
+    let removals = unbind::removals(plan, live);
+    for b in &removals.replace {
         let step = format!("replace bindings of `{}`", b.trigger);
         match bindings(client, &b.trigger, &b.after, &ids).await {
             Ok(()) => report.done(step),
@@ -69,8 +73,9 @@ pub async fn apply(
     }
     for a in plan.actions.iter().filter(|a| a.op == Op::Delete) {
         let step = format!("delete `{}`", a.name);
+        let unbinding = removals.forced.contains(&a.name);
         match client
-            .delete_action(a.id.as_deref().unwrap_or_default())
+            .delete_action(a.id.as_deref().unwrap_or_default(), unbinding)
             .await
         {
             Ok(()) => report.done(step),
@@ -80,6 +85,10 @@ pub async fn apply(
                 return report;
             }
         }
+    }
+    // Their only change was dropping actions that are now deleted, unbinding them.
+    for b in &removals.by_delete {
+        report.done(format!("replace bindings of `{}`", b.trigger));
     }
     report
 }

@@ -67,7 +67,7 @@ pub async fn apply_action(
         }
         Op::Delete => {
             let id = step.id.clone().unwrap_or_default();
-            client.delete_action(&id).await?;
+            client.delete_action(&id, false).await?;
             Ok(settled(id))
         }
     }

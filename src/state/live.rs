@@ -34,6 +34,10 @@ pub struct LiveAction {
     pub name: String,
     /// The trigger id it targets (`post-login`), empty if the API sent none.
     pub trigger: String,
+    /// Every trigger it supports (Auth0 allows several; ours have one). A forced delete unbinds
+    /// it from all of them, so apply forces only when it read the bindings of each.
+    #[serde(default)]
+    pub supported_triggers: Vec<String>,
     /// The runtime string as the API reports it (`node22`, `node18-actions`).
     pub runtime: Option<String>,
     /// The draft's code.
@@ -99,6 +103,7 @@ impl LiveAction {
                 .first()
                 .map(|t| t.id.clone())
                 .unwrap_or_default(),
+            supported_triggers: a.supported_triggers.iter().map(|t| t.id.clone()).collect(),
             runtime: a.runtime.clone(),
             code: a.code.clone(),
             dependencies: deps(&a.dependencies),

@@ -169,10 +169,15 @@ impl TenantClient {
         self.call_json(call).await
     }
 
-    /// Deletes an action. Never with `force`: a bound action is refused (409), which is the
-    /// safeguard against breaking logins.
-    pub async fn delete_action(&self, id: &str) -> Result<()> {
-        let url = self.url(&["api", "v2", "actions", "actions", id]);
+    /// Deletes an action. With `unbind` false a bound action is refused (409), the safeguard
+    /// against breaking logins; with `unbind` true (`?force=true`) Auth0 first removes it from
+    /// every trigger it is bound to, which apply asks for only when that is exactly the binding
+    /// change the plan shows (`apply/unbind.rs`).
+    pub async fn delete_action(&self, id: &str, unbind: bool) -> Result<()> {
+        let mut url = self.url(&["api", "v2", "actions", "actions", id]);
+        if unbind {
+            url.query_pairs_mut().append_pair("force", "true");
+        }
         self.call(Call {
             endpoint: DELETE_ACTION,
             url,

@@ -43,6 +43,7 @@ fn live_of(d: &DesiredAction, id: &str) -> LiveAction {
         id: id.into(),
         name: d.name.clone(),
         trigger: "post-login".into(),
+        supported_triggers: vec!["post-login".into()],
         runtime: Some("node22".into()),
         code: d.code.clone(),
         dependencies: d.dependencies.clone(),

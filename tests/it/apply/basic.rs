@@ -196,30 +196,56 @@ fn removed_action_is_kept_without_pruning_and_deleted_with_prune() {
     assert_eq!(
         w[0].1,
         format!("/api/v2/actions/actions/{a}"),
-        "never force"
+        "an unbound action is deleted without force"
     );
     assert_eq!(env.action_names(), ["b", "c"]);
     assert_noop(&env);
 }
 
 #[test]
-fn flow_prune_unbinds_before_it_deletes() {
+fn a_removal_that_is_the_only_binding_change_is_one_forced_delete() {
     let env = applied(&two());
     let b = id(&env, "b");
     let mut t = Tenant::new(vec![Act::claims("a", "1")]);
     t.prune = true;
     env.write(&t);
+    let report = env.apply_ok(&[]);
+    // Dropping `b` is all that changes in post-login: the forced delete unbinds it.
+    assert_eq!(env.writes(), map(&[(DELETE, 1)]));
+    let w = logged_writes(&env);
+    assert_eq!(w[0].1, format!("/api/v2/actions/actions/{b}?force=true"));
+    assert_eq!(env.action_names(), ["a"]);
+    assert_eq!(env.bound_names(), ["a"]);
+    assert!(report.contains("done         delete `b`"), "{report}");
+    assert!(
+        report.contains("done         replace bindings of `post-login`"),
+        "{report}"
+    );
+    assert!(report.contains("2 of 2 step(s) applied"), "{report}");
+    assert_noop(&env);
+}
+
+#[test]
+fn flow_prune_with_a_reorder_unbinds_before_a_plain_delete() {
+    let three = Tenant::new(vec![
+        Act::claims("a", "1"),
+        Act::claims("b", "2"),
+        Act::claims("c", "3"),
+    ]);
+    let env = applied(&three);
+    let b = id(&env, "b");
+    let mut t = Tenant::new(vec![Act::claims("c", "3"), Act::claims("a", "1")]);
+    t.prune = true;
+    env.write(&t);
     env.apply_ok(&[]);
+    // The order changes too, so the bindings are replaced (unbinding `b`), then `b` is deleted
+    // without force: Auth0 would refuse it if anything still bound it.
     assert_eq!(env.writes(), map(&[(BIND, 1), (DELETE, 1)]));
     let w = logged_writes(&env);
     assert_eq!(w[0].0, "PATCH", "unbind first: {w:?}");
-    assert_eq!(
-        w[1].1,
-        format!("/api/v2/actions/actions/{b}"),
-        "never force"
-    );
-    assert_eq!(env.action_names(), ["a"]);
-    assert_eq!(env.bound_names(), ["a"]);
+    assert_eq!(w[1].1, format!("/api/v2/actions/actions/{b}"));
+    assert_eq!(env.action_names(), ["a", "c"]);
+    assert_eq!(env.bound_names(), ["c", "a"]);
     assert_noop(&env);
 }
 

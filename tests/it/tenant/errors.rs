@@ -23,7 +23,7 @@ async fn a_missing_scope_is_named() {
     })
     .await;
     let err = token_client(&server.base)
-        .delete_action("a1")
+        .delete_action("a1", false)
         .await
         .unwrap_err();
     assert!(

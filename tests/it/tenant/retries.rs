@@ -229,11 +229,15 @@ async fn a_delete_that_finds_nothing_on_retry_succeeded_earlier() {
     })
     .await;
     let client = client(&server.base);
-    client.delete_action("a1").await.unwrap();
+    client.delete_action("a1", false).await.unwrap();
     assert!(server.requests().iter().all(|r| !r.query.contains("force")));
     // A first-attempt 404 is still an error.
     assert_eq!(
-        client.delete_action("a1").await.unwrap_err().status(),
+        client
+            .delete_action("a1", false)
+            .await
+            .unwrap_err()
+            .status(),
         Some(404)
     );
 }
