@@ -97,18 +97,20 @@ const actionName = (i) => `bench-${String(i).padStart(3, '0')}`;
 const MAX_BINDINGS = 20;
 
 // The desired tenant: `count` claims actions, action 1's claim value set by `version`, action 2
-// (bound) left out when `removed`.
+// (bound) left out when `removed`. Actions 1 to 20 are bound, so a removal changes nothing else
+// (it does not pull action 21 into the flow).
 function tenantYaml(domain, { count, version = 1, removed = false, credentials = '' }) {
   const names = [];
+  const bound = [];
   let y = `version: 1\ntenant:\n  domain: ${domain}\n${credentials}actions:\n`;
   for (let i = 1; i <= count; i++) {
     if (removed && i === 2) continue;
     const n = actionName(i);
     names.push(n);
+    if (i <= MAX_BINDINGS) bound.push(n);
     const value = i === 1 ? `v${version}` : 'v1';
     y += `  ${n}:\n    kind: claims\n    namespace: ${NAMESPACE}\n    claims:\n      - { name: c${i}, value: ${value} }\n`;
   }
-  const bound = names.slice(0, MAX_BINDINGS);
   y += `flow:\n  post-login: [${bound.join(', ')}]\n`;
   return { yaml: y, names, bound };
 }

@@ -227,6 +227,17 @@ pub fn main() -> ExitCode {
 
 /// Runs one parsed command line and returns its exit code on success.
 pub fn run(cli: Cli) -> Result<u8, Error> {
+    if matches!(
+        cli.command,
+        Command::Validate(_)
+            | Command::Render(_)
+            | Command::Plan(_)
+            | Command::Apply(_)
+            | Command::Test(_)
+    ) {
+        // Ready by the time the first tenant file is parsed, which these commands all do first.
+        crate::validate::schema_check::compile_in_background();
+    }
     match cli.command {
         Command::Validate(args) => commands::validate::run(&args),
         Command::Schema => commands::schema::run(),

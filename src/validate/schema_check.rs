@@ -16,9 +16,16 @@ use super::suggest::did_you_mean;
 use crate::config::yaml_tree::escape_pointer;
 use crate::diagnostics::Code;
 
+/// The schema as `loginflow schema` prints it, from the copy checked in under `schema/` (a test
+/// keeps the two identical): parsing it is faster than generating it from the types, and every
+/// command that reads a tenant file waits for it.
+const CHECKED_IN: &str = include_str!("../../schema/loginflow.schema.json");
+
 fn schema() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
-    SCHEMA.get_or_init(crate::config::schema::json_schema)
+    SCHEMA.get_or_init(|| {
+        serde_json::from_str(CHECKED_IN).unwrap_or_else(|_| crate::config::schema::json_schema())
+    })
 }
 
 fn validator() -> Option<&'static Validator> {
