@@ -238,6 +238,14 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         // Ready by the time the first tenant file is parsed, which these commands all do first.
         crate::validate::schema_check::compile_in_background();
     }
+    if matches!(
+        cli.command,
+        Command::Plan(_) | Command::Apply(_) | Command::Import(_)
+    ) {
+        // The platform's root certificates load while the tenant files are prepared, instead
+        // of between preparing them and the first request.
+        crate::tenant::tls::preload();
+    }
     match cli.command {
         Command::Validate(args) => commands::validate::run(&args),
         Command::Schema => commands::schema::run(),

@@ -29,7 +29,6 @@ pub fn run(args: &ApplyArgs) -> Result<u8> {
     let runtime = crate::runtime::build()?;
     let prune = args.prune;
     let outcomes = runtime.block_on(async move {
-        crate::tenant::client::warm_up();
         let mut tasks = tokio::task::JoinSet::new();
         for (i, file) in files.into_iter().enumerate() {
             let expected = saved.as_ref().and_then(|s| s.tenants.get(i).cloned());

@@ -54,7 +54,7 @@ fn render(plans: &[Plan], format: PlanFormat) -> String {
 /// Plans every file concurrently; results come back in the order of `files`. Public for the
 /// benchmark (`examples/plan_bench.rs`), which measures exactly what the command runs.
 pub async fn plan_files(files: Vec<PathBuf>) -> Vec<Result<(Prepared, Plan)>> {
-    crate::tenant::client::warm_up();
+    crate::tenant::tls::preload();
     let mut tasks = tokio::task::JoinSet::new();
     for (i, file) in files.into_iter().enumerate() {
         tasks.spawn(async move { (i, plan_one(file).await) });

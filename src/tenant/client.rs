@@ -119,36 +119,9 @@ struct Failed {
     hints: Hints,
 }
 
-/// Environment variable naming a PEM certificate to trust in addition to the usual roots, e.g.
-/// the `cert.pem` of `loginflow emulator --tls`.
-pub const CA_CERT_ENV: &str = "LOGINFLOW_CA_CERT";
-
-/// The certificate `LOGINFLOW_CA_CERT` names, read once per process.
-fn extra_ca() -> Result<Option<reqwest::Certificate>> {
-    static CA: std::sync::OnceLock<std::result::Result<Option<reqwest::Certificate>, String>> =
-        std::sync::OnceLock::new();
-    CA.get_or_init(|| {
-        let Some(path) = std::env::var_os(CA_CERT_ENV).filter(|p| !p.is_empty()) else {
-            return Ok(None);
-        };
-        let path = std::path::PathBuf::from(path);
-        let pem = std::fs::read(&path)
-            .map_err(|e| format!("{CA_CERT_ENV}: could not read {}: {e}", path.display()))?;
-        reqwest::Certificate::from_pem(&pem).map(Some).map_err(|e| {
-            format!(
-                "{CA_CERT_ENV}: {} is not a PEM certificate: {e}",
-                path.display()
-            )
-        })
-    })
-    .clone()
-    .map_err(Error::Setup)
-}
-
 /// The HTTP client for requests with `timeouts`: one per async runtime and timeouts, shared by
-/// every tenant of a command. Building one loads the platform's root certificates (milliseconds
-/// of CPU), which `plan --all` would otherwise pay once per tenant. Keyed by runtime because
-/// pooled connections belong to the runtime that opened them.
+/// every tenant of a command, so that tenants of one host share pooled connections. Keyed by
+/// runtime because pooled connections belong to the runtime that opened them.
 fn http_client(timeouts: Timeouts) -> Result<reqwest::Client> {
     type Key = (tokio::runtime::Id, Timeouts);
     /// Runtimes are few in a command; tests start many, so old entries are dropped.
@@ -173,33 +146,9 @@ fn http_client(timeouts: Timeouts) -> Result<reqwest::Client> {
     Ok(client)
 }
 
-/// Builds the shared HTTP client of the current runtime ahead of need, on a blocking thread, so
-/// that it is ready when the first tenant connects: commands call this before preparing their
-/// tenant files, which takes about as long. Errors surface later, at connect.
-pub fn warm_up() {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        tokio::task::spawn_blocking(|| {
-            let _ = http_client(Timeouts::DEFAULT);
-        });
-    }
-}
-
-/// Makes ring the process's TLS crypto provider, which every `reqwest::Client` uses; call it
-/// before building one. ring rather than aws-lc-rs (reqwest's default), because aws-lc-rs seeds
-/// its random generator from CPU jitter on first use: about 35 ms added to every run's first
-/// connection. Calling it again is harmless (the first provider stays).
-pub fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
-
 fn build_http(timeouts: Timeouts) -> Result<reqwest::Client> {
-    install_crypto_provider();
-    let mut builder = reqwest::Client::builder();
-    if let Some(ca) = extra_ca()? {
-        // Added to the usual roots; verification is never turned off.
-        builder = builder.tls_certs_merge([ca]);
-    }
-    builder
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(super::tls::client_config()?)
         .connect_timeout(timeouts.connect)
         .timeout(timeouts.request)
         // Never follow a redirect with the bearer token to somewhere else.

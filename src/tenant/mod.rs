@@ -3,7 +3,7 @@
 //!
 //! Layers, bottom up: [`secret`] and [`redact`] keep values out of output; [`credentials`]
 //! resolves where they come from; [`hints`], [`rate_limiter`] and [`retry`] decide when to send;
-//! [`client`] sends; [`endpoints`] names the operations; [`api_types`] are the wire shapes.
+//! [`tls`] holds the TLS settings; [`client`] sends; [`endpoints`] names the operations; [`api_types`] are the wire shapes.
 //! Nothing here knows about the YAML model beyond credentials and the rate limit, and nothing
 //! here prints: callers decide what users see.
 
@@ -18,13 +18,15 @@ pub mod rate_limiter;
 pub mod redact;
 pub mod retry;
 pub mod secret;
+pub mod tls;
 
 pub use api_types::{
     ApiAction, ApiBinding, ApiBindingAction, ApiDependency, ApiSecretName, ApiTrigger, ApiVersion,
     BindingRef, BindingTarget, BuildStatus, CreateAction, RefType, SecretValue, UpdateAction,
 };
-pub use client::{ClientConfig, Result, TenantClient, Timeouts, install_crypto_provider};
+pub use client::{ClientConfig, Result, TenantClient, Timeouts};
 pub use credentials::Credentials;
 pub use error::{ApiErrorBody, DEPLOYER_SCOPES, Endpoint, Error};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use tls::install_crypto_provider;

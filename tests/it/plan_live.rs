@@ -620,8 +620,58 @@ fn dns_failure_names_the_domain() {
 }
 
 #[test]
+fn https_to_an_emulator_whose_certificate_loginflow_ca_cert_names() {
+    let certs = tempfile::tempdir().unwrap();
+    let live = Live::start(EmulatorOptions {
+        tls_cert_dir: Some(certs.path().to_path_buf()),
+        ..options()
+    });
+    let base = live.base();
+    assert!(base.starts_with("https://127.0.0.1:"), "{base}");
+    let project = Project::new();
+    let rel = project.tenant("acme", &base);
+    let plan_with = |ca: Option<&Path>| {
+        let mut cmd = loginflow();
+        cmd.current_dir(project.root()).args(["plan", &rel]);
+        match ca {
+            Some(ca) => cmd.env("LOGINFLOW_CA_CERT", ca),
+            None => cmd.env_remove("LOGINFLOW_CA_CERT"),
+        };
+        cmd.output().unwrap()
+    };
+
+    // Trusted: the plan is read over https (token, actions, bindings).
+    let out = plan_with(Some(&certs.path().join("cert.pem")));
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(code(&out), 0, "{stderr}");
+    assert!(stdout.contains("static-claims"), "{stdout}");
+    assert_eq!(live.stats().total, 3, "{:?}", live.stats());
+
+    // Only the platform's roots: the handshake fails, nothing reaches the API.
+    let out = plan_with(None);
+    let (_, stderr) = texts(&out);
+    assert_eq!(code(&out), 1);
+    assert!(stderr.to_lowercase().contains("tls"), "{stderr}");
+    assert!(stderr.contains("tenants/acme.yaml"), "{stderr}");
+
+    // A file that is not a certificate, and one that does not exist: named, nothing sent.
+    let not_pem = project.path("tenants/creds/id");
+    for (ca, expect) in [
+        (not_pem.as_path(), "holds no PEM certificate"),
+        (Path::new("/nonexistent/cert.pem"), "could not read"),
+    ] {
+        let out = plan_with(Some(ca));
+        let (_, stderr) = texts(&out);
+        assert_eq!(code(&out), 1, "{stderr}");
+        assert!(stderr.contains("LOGINFLOW_CA_CERT"), "{stderr}");
+        assert!(stderr.contains(expect), "{stderr}");
+        assert!(stderr.contains(&ca.display().to_string()), "{stderr}");
+    }
+    assert_eq!(live.stats().total, 3, "{:?}", live.stats());
+}
+
+#[test]
 fn tls_failure_is_reported_without_retrying() {
-    // `tenant.domain` cannot say https to a loopback port, so this goes through the client:
     // https to the emulator's plain-http port.
     let live = Live::start(options());
     let port = live.emu().addr().port();

@@ -88,3 +88,47 @@ async fn a_client_that_does_not_trust_it_fails_and_plain_http_is_not_served() {
     other.shutdown().await;
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn http2_for_clients_that_offer_it_and_http1_for_the_rest() {
+    // Auth0 answers over HTTP/2 (its recorded responses say so); clients that only speak
+    // HTTP/1.1, like auth0-deploy-cli's, are served too.
+    let dir = tempfile::tempdir().unwrap();
+    let emu = start_tls(dir.path()).await;
+    let base = emu.base_url();
+    let pem = std::fs::read(dir.path().join("cert.pem")).unwrap();
+    let cert = || reqwest::Certificate::from_pem(&pem).unwrap();
+    let h2 = crate::common::http_builder()
+        .tls_certs_only([cert()])
+        .build()
+        .unwrap();
+    let h1 = crate::common::http_builder()
+        .tls_certs_only([cert()])
+        .http1_only()
+        .build()
+        .unwrap();
+    for (client, version) in [
+        (&h2, reqwest::Version::HTTP_2),
+        (&h1, reqwest::Version::HTTP_11),
+    ] {
+        let resp = token(client, &base).await.unwrap();
+        assert_eq!(resp.version(), version);
+        assert_eq!(resp.status(), 200);
+        let access = resp.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        // Two requests at once are both answered (as two streams of one HTTP/2 connection).
+        let list = || {
+            client
+                .get(format!("{base}/api/v2/actions/actions"))
+                .bearer_auth(&access)
+                .send()
+        };
+        let (a, b) = tokio::join!(list(), list());
+        assert_eq!(a.unwrap().status(), 200);
+        assert_eq!(b.unwrap().status(), 200);
+    }
+    assert_eq!(emu.stats().by_endpoint["GET /api/v2/actions/actions"], 4);
+    emu.shutdown().await;
+}
