@@ -41,9 +41,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
+use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -171,15 +171,13 @@ async fn accept_loop(
     conns.abort_all();
 }
 
-/// Serves one connection until the client closes it or the server stops: keep-alive HTTP/1.1,
-/// or HTTP/2 for clients that start it (over TLS, those that negotiate `h2`, as with Auth0).
+/// Serves one keep-alive connection until the client closes it or the server stops.
 async fn connection<S>(stream: S, shared: Arc<Shared>, mut stopped: watch::Receiver<bool>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let service = service_fn(move |req| server::serve(shared.clone(), req));
-    let builder = auto::Builder::new(TokioExecutor::new());
-    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}

@@ -1,4 +1,4 @@
-//! The HTTP server (HTTP/1.1; HTTP/2 too over TLS): accepts loopback connections and runs each request through the pipeline
+//! The HTTP/1.1 server: accepts loopback connections and runs each request through the pipeline
 //! faults → rate limit → latency → body limits → authentication → route → stats.
 //!
 //! Built on hyper directly (not axum's router) for two reasons: every error must carry the real

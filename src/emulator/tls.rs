@@ -36,8 +36,7 @@ pub fn prepare(dir: &Path) -> Result<TlsAcceptor> {
                 .with_single_cert(made.chain, made.key)
         })
         .map_err(|e| Error::other(format!("could not configure TLS: {e}"), None))?;
-    // Like Auth0 (its recorded responses are HTTP/2): h2 for clients that offer it.
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
