@@ -128,7 +128,8 @@ async fn scenario(
     let mut walls = Vec::new();
     for _ in 0..RUNS {
         let started = Instant::now();
-        let results = loginflow::commands::plan::plan_files(s.files.clone()).await;
+        let prepared = loginflow::pipeline::prepare_all(&s.files);
+        let results = loginflow::commands::plan::plan_files(s.files.clone(), prepared).await;
         walls.push(started.elapsed());
         for r in results {
             r.expect("plan");

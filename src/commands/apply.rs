@@ -14,7 +14,7 @@ use crate::cli::ApplyArgs;
 use crate::commands::validate::tenant_files;
 use crate::error::{Error, Result};
 use crate::output;
-use crate::pipeline::{Prepared, prepare, read_and_plan};
+use crate::pipeline::{Prepared, read_and_plan};
 use crate::plan::Plan;
 use crate::plan::format::human;
 use crate::plan::saved::{SavedPlan, SavedTenant};
@@ -26,16 +26,17 @@ pub fn run(args: &ApplyArgs) -> Result<u8> {
         Some(s) => s.tenants.iter().map(|t| PathBuf::from(&t.file)).collect(),
         None => tenant_files(&args.files)?,
     };
+    let prepared = crate::pipeline::prepare_all(&files);
     let runtime = crate::runtime::build()?;
     let prune = args.prune;
     let outcomes = runtime.block_on(async move {
         let mut tasks = tokio::task::JoinSet::new();
-        for (i, file) in files.into_iter().enumerate() {
+        for (i, prepared) in prepared.into_iter().enumerate() {
             let expected = saved.as_ref().and_then(|s| s.tenants.get(i).cloned());
             let confirm = Confirm {
                 yes: args.yes || saved.is_some(),
             };
-            tasks.spawn(async move { (i, one(file, expected, prune, confirm).await) });
+            tasks.spawn(async move { (i, one(prepared, expected, prune, confirm).await) });
         }
         let mut out = Vec::new();
         while let Some(Ok(r)) = tasks.join_next().await {
@@ -86,15 +87,12 @@ fn saved_plan(files: &[PathBuf]) -> Result<Option<SavedPlan>> {
 }
 
 async fn one(
-    file: PathBuf,
+    prepared: Result<Prepared>,
     expected: Option<SavedTenant>,
     prune: bool,
     confirm: Confirm,
 ) -> Result<Option<Report>> {
-    let f = file.clone();
-    let mut prepared = tokio::task::spawn_blocking(move || prepare(&f))
-        .await
-        .map_err(|e| Error::other(format!("preparing failed: {e}"), None))??;
+    let mut prepared = prepared?;
     if prune {
         prepared.desired.prune = true;
     }

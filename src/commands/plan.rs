@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::cli::{PlanArgs, PlanFormat};
 use crate::commands::validate::tenant_files;
 use crate::error::{Error, Result};
-use crate::pipeline::{Prepared, prepare, read_and_plan};
+use crate::pipeline::{Prepared, read_and_plan};
 use crate::plan::Plan;
 use crate::plan::format::{human, json, markdown};
 use crate::plan::saved::{SavedPlan, SavedTenant};
@@ -15,8 +15,9 @@ use crate::plan::saved::{SavedPlan, SavedTenant};
 /// Runs `plan`.
 pub fn run(args: &PlanArgs) -> Result<u8> {
     let files = tenant_files(&args.files)?;
+    let prepared = crate::pipeline::prepare_all(&files);
     let runtime = crate::runtime::build()?;
-    let results = runtime.block_on(plan_files(files));
+    let results = runtime.block_on(plan_files(files, prepared));
     let mut planned = Vec::new();
     let mut failed = false;
     for r in results {
@@ -51,13 +52,16 @@ fn render(plans: &[Plan], format: PlanFormat) -> String {
     }
 }
 
-/// Plans every file concurrently; results come back in the order of `files`. Public for the
-/// benchmark (`examples/plan_bench.rs`), which measures exactly what the command runs.
-pub async fn plan_files(files: Vec<PathBuf>) -> Vec<Result<(Prepared, Plan)>> {
+/// Plans every prepared file concurrently; results come back in the order of `files`. Public
+/// for the benchmark (`examples/plan_bench.rs`), which measures exactly what the command runs.
+pub async fn plan_files(
+    files: Vec<PathBuf>,
+    prepared: Vec<Result<Prepared>>,
+) -> Vec<Result<(Prepared, Plan)>> {
     crate::tenant::tls::preload();
     let mut tasks = tokio::task::JoinSet::new();
-    for (i, file) in files.into_iter().enumerate() {
-        tasks.spawn(async move { (i, plan_one(file).await) });
+    for (i, (file, prepared)) in files.into_iter().zip(prepared).enumerate() {
+        tasks.spawn(async move { (i, plan_one(file, prepared).await) });
     }
     let mut out: Vec<(usize, Result<(Prepared, Plan)>)> = Vec::new();
     while let Some(joined) = tasks.join_next().await {
@@ -73,9 +77,11 @@ pub async fn plan_files(files: Vec<PathBuf>) -> Vec<Result<(Prepared, Plan)>> {
     out.into_iter().map(|(_, r)| r).collect()
 }
 
-async fn plan_one(file: PathBuf) -> Result<(Prepared, Plan)> {
+async fn plan_one(file: PathBuf, prepared: Result<Prepared>) -> Result<(Prepared, Plan)> {
     let label = file.display().to_string();
-    plan_file(file).await.map_err(|e| naming_file(&label, e))
+    plan_file(prepared)
+        .await
+        .map_err(|e| naming_file(&label, e))
 }
 
 /// Puts the tenant file in front of an error that does not name it, so that `plan --all` says
@@ -94,10 +100,8 @@ fn naming_file(label: &str, e: Error) -> Error {
     Error::other(message, e.hint().map(str::to_string))
 }
 
-async fn plan_file(file: PathBuf) -> Result<(Prepared, Plan)> {
-    let prepared = tokio::task::spawn_blocking(move || prepare(&file))
-        .await
-        .map_err(|e| Error::other(format!("preparing failed: {e}"), None))??;
+async fn plan_file(prepared: Result<Prepared>) -> Result<(Prepared, Plan)> {
+    let prepared = prepared?;
     let conn = crate::connect::connect(&prepared.tenant).await?;
     let result = read_and_plan(&prepared, &conn.client).await;
     conn.close().await;

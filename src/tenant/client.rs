@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
+use bytes::Bytes;
 use reqwest::{Method, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
@@ -229,7 +230,7 @@ impl TenantClient {
 
     /// Sends `call` with the bearer token, pacing and retrying as its safety allows; returns
     /// the body of a 2xx response.
-    pub(super) async fn call(&self, call: Call) -> Result<Vec<u8>> {
+    pub(super) async fn call(&self, call: Call) -> Result<Bytes> {
         let token = self.bearer().await?;
         self.send_loop(&call, Some(&token)).await
     }
@@ -279,7 +280,7 @@ impl TenantClient {
         Ok(Secret::new(parsed.access_token))
     }
 
-    async fn send_loop(&self, call: &Call, token: Option<&Secret>) -> Result<Vec<u8>> {
+    async fn send_loop(&self, call: &Call, token: Option<&Secret>) -> Result<Bytes> {
         let policy = self.inner.retry;
         let (mut retries, mut limited) = (0u32, 0u32);
         // Everything this call must keep out of logs and errors, including the secret values
@@ -341,7 +342,7 @@ impl TenantClient {
                     && retries > 0
                     && failed.error.status() == Some(404) =>
                 {
-                    return Ok(Vec::new());
+                    return Ok(Bytes::new());
                 }
                 _ => return Err(failed.error),
             }
@@ -355,7 +356,7 @@ impl TenantClient {
         permit: Option<Permit>,
         retry: u32,
         known: &[String],
-    ) -> std::result::Result<Vec<u8>, Failed> {
+    ) -> std::result::Result<Bytes, Failed> {
         let method = Method::from_bytes(call.endpoint.method.as_bytes()).unwrap_or(Method::GET);
         let mut request = self.inner.http.request(method, call.url.clone());
         if let Some(token) = token {
@@ -388,7 +389,7 @@ impl TenantClient {
         }
         tracing::debug!(endpoint = %call.endpoint, path = call.url.path(), status = status.as_u16(), elapsed_ms, retry, remaining = hints.remaining, "tenant request");
         let body = match response.bytes().await {
-            Ok(body) => body.to_vec(),
+            Ok(body) => body,
             Err(e) => return Err(self.transport_failure(call.endpoint, &e)),
         };
         tracing::trace!(endpoint = %call.endpoint, status = status.as_u16(), body = %loggable(&body, known), "response body");
