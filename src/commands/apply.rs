@@ -45,6 +45,8 @@ pub fn run(args: &ApplyArgs) -> Result<u8> {
         out.sort_by_key(|(i, _)| *i);
         out
     });
+    // Nothing is left to wait for; the worker threads end with the process.
+    runtime.shutdown_background();
     let mut failed = false;
     for (_, outcome) in outcomes {
         match outcome {

@@ -18,6 +18,8 @@ pub fn run(args: &PlanArgs) -> Result<u8> {
     let prepared = crate::pipeline::prepare_all(&files);
     let runtime = crate::runtime::build()?;
     let results = runtime.block_on(plan_files(files, prepared));
+    // Nothing is left to wait for; the worker threads end with the process.
+    runtime.shutdown_background();
     let mut planned = Vec::new();
     let mut failed = false;
     for r in results {
