@@ -4,6 +4,7 @@ mod actions;
 mod bad_input;
 mod bindings;
 mod conformance;
+mod golden;
 mod limits;
 mod state;
 pub mod support;
