@@ -18,17 +18,29 @@ pub fn now() -> Nanos {
 
 /// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` in UTC.
 pub fn rfc3339(t: Nanos) -> String {
-    let secs = t / 1_000_000_000;
-    let nanos = t % 1_000_000_000;
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    Rfc3339(t).to_string()
+}
+
+/// A timestamp that formats as [`rfc3339`] does, for writers that take `Display` (the response
+/// views write it straight into the body, without a `String` per timestamp).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rfc3339(pub Nanos);
+
+impl std::fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = self.0 / 1_000_000_000;
+        let nanos = self.0 % 1_000_000_000;
+        let days = secs / 86_400;
+        let rem = secs % 86_400;
+        let (y, m, d) = civil_from_days(days);
+        write!(
+            f,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
+            rem / 3600,
+            (rem % 3600) / 60,
+            rem % 60
+        )
+    }
 }
 
 /// Howard Hinnant's days-to-civil algorithm, restricted to dates after 1970.

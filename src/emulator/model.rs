@@ -2,11 +2,89 @@
 //! seeded users. This is also the state file's format (see `state_file`), so fields only grow.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::clock::Nanos;
+
+/// An action's or version's JavaScript, with its JSON string literal (quotes and escapes
+/// included) made once, when the code arrives or the state file is read. Lists repeat each code
+/// up to three times per action (draft, current and deployed version), and escaping it afresh
+/// for every response was a fifth of the emulator's CPU; the views in `render` copy the literal
+/// instead. Shared behind an `Arc` because versions, rollbacks and every state-file write clone
+/// it. It serializes as the plain string, so the state file's format is unchanged.
+#[derive(Clone)]
+pub struct Code(Arc<CodeText>);
+
+struct CodeText {
+    text: String,
+    literal: Box<RawValue>,
+}
+
+impl Code {
+    pub fn new(text: String) -> Self {
+        let literal = json_literal(&text);
+        Code(Arc::new(CodeText { text, literal }))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0.text
+    }
+
+    /// The code as a JSON string literal, ready to embed in a response.
+    pub fn literal(&self) -> &RawValue {
+        &self.0.literal
+    }
+}
+
+/// `text` as a JSON string literal. Serializing a `str` into memory cannot fail; should it
+/// ever, `null` is a visible wrong answer rather than a crash of the whole emulator.
+fn json_literal(text: &str) -> Box<RawValue> {
+    serde_json::value::to_raw_value(text).unwrap_or_else(|_| RawValue::NULL.to_owned())
+}
+
+impl From<String> for Code {
+    fn from(text: String) -> Self {
+        Code::new(text)
+    }
+}
+
+impl From<&str> for Code {
+    fn from(text: &str) -> Self {
+        Code::new(text.to_string())
+    }
+}
+
+impl PartialEq for Code {
+    fn eq(&self, other: &Self) -> bool {
+        // Versions share the draft's `Arc` until either changes: no need to compare 7 KB.
+        Arc::ptr_eq(&self.0, &other.0) || self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Code {}
+
+impl fmt::Debug for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Code::new)
+    }
+}
 
 /// `{id, version}` of a trigger an action supports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,7 +123,7 @@ pub struct Build {
 pub struct Version {
     pub id: String,
     pub number: u32,
-    pub code: String,
+    pub code: Code,
     pub dependencies: Vec<Dependency>,
     pub runtime: String,
     pub secrets: Vec<Secret>,
@@ -65,7 +143,7 @@ pub struct Action {
     pub supported_triggers: Vec<TriggerRef>,
     pub created_at: Nanos,
     pub updated_at: Nanos,
-    pub code: String,
+    pub code: Code,
     pub dependencies: Vec<Dependency>,
     pub runtime: String,
     pub secrets: Vec<Secret>,
@@ -106,4 +184,23 @@ pub struct State {
     pub bindings: BTreeMap<String, Vec<Binding>>,
     /// User id → the object `GET /api/v2/users/{id}` returns.
     pub users: BTreeMap<String, Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_keeps_its_json_literal_and_serializes_as_a_string() {
+        let text = "a \"quote\", a \\ and\n\t\u{1} é \u{2028}";
+        let code = Code::from(text.to_string());
+        assert_eq!(code.as_str(), text);
+        let plain = serde_json::to_string(text).unwrap();
+        assert_eq!(code.literal().get(), plain);
+        assert_eq!(serde_json::to_string(&code).unwrap(), plain);
+        let back: Code = serde_json::from_str(&plain).unwrap();
+        assert_eq!(back, code);
+        assert_eq!(back.literal().get(), plain);
+        assert_ne!(Code::from(String::new()), code);
+    }
 }

@@ -12,7 +12,6 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
-use serde_json::Value;
 
 use super::errors::ApiError;
 use super::rate_limit::Verdict;
@@ -181,18 +180,16 @@ fn finish(shared: &Shared, reply: Reply, verdict: Option<Verdict>) -> Resp {
         let err = ApiError::boom(500, "Could not save the emulator state.", None);
         return error_response(&err, verdict);
     }
-    respond(reply.status, reply.body.as_ref(), verdict)
+    let body = reply.body.map(routes::Body::into_bytes);
+    respond(reply.status, body.unwrap_or_default(), verdict)
 }
 
 fn error_response(e: &ApiError, verdict: Option<Verdict>) -> Resp {
-    respond(e.status, Some(&e.body), verdict)
+    respond(e.status, routes::value_bytes(&e.body), verdict)
 }
 
 /// A JSON response with Auth0's content type and the rate-limit headers.
-fn respond(status: u16, body: Option<&Value>, verdict: Option<Verdict>) -> Resp {
-    let bytes = body
-        .map(|b| serde_json::to_vec(b).unwrap_or_default())
-        .unwrap_or_default();
+fn respond(status: u16, bytes: Bytes, verdict: Option<Verdict>) -> Resp {
     let mut builder = Response::builder()
         .status(status)
         .header("content-type", "application/json; charset=utf-8");
@@ -203,6 +200,6 @@ fn respond(status: u16, body: Option<&Value>, verdict: Option<Verdict>) -> Resp 
             .header("x-ratelimit-reset", v.reset);
     }
     builder
-        .body(Full::new(Bytes::from(bytes)))
+        .body(Full::new(bytes))
         .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())))
 }

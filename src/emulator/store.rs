@@ -1,8 +1,6 @@
 //! The tenant's state and the Management API's rules over it: create, update, delete, deploy,
 //! rollback, bindings. Handlers in `routes` parse requests and call these; every method returns
-//! the response body or the real API's error.
-
-use serde_json::Value;
+//! the response body (a view borrowing the store, see `render`) or the real API's error.
 
 use super::build::{self, Phase};
 use super::clock::Nanos;
@@ -11,7 +9,7 @@ use super::faults::hits;
 use super::ids::uuid_v4;
 use super::input::{ActionInput, BindingInput, Ref, SecretInput};
 use super::model::{Action, Binding, Build, Secret, State, TriggerRef, Version};
-use super::render;
+use super::render::{self, ActionView, BindingView, VersionView};
 use super::triggers::Catalogue;
 
 /// Auth0's per-action and per-trigger limits (entity-limit policy).
@@ -114,7 +112,7 @@ impl Store {
     }
 
     /// `POST /actions/actions`.
-    pub fn create(&mut self, input: ActionInput, now: Nanos) -> Result<Value, ApiError> {
+    pub fn create(&mut self, input: ActionInput, now: Nanos) -> Result<ActionView<'_>, ApiError> {
         let name = input.name.clone().unwrap_or_default();
         if name.is_empty() {
             return Err(ApiError::payload(
@@ -134,7 +132,7 @@ impl Store {
             supported_triggers: triggers,
             created_at: now,
             updated_at: now,
-            code: input.code.clone().unwrap_or_default(),
+            code: input.code.clone().unwrap_or_default().into(),
             dependencies: input.dependencies.clone().unwrap_or_default(),
             runtime: runtime.unwrap_or_default(),
             secrets: merge_secrets(&[], input.secrets.as_deref().unwrap_or_default(), now)?,
@@ -156,13 +154,18 @@ impl Store {
             action.all_changes_deployed = true;
             self.versions_created += 1;
         }
-        let body = render::action(&action, now, render::FRESH);
+        let i = self.state.actions.len();
         self.state.actions.push(action);
-        Ok(body)
+        Ok(render::action(&self.state.actions[i], now, render::FRESH))
     }
 
     /// `PATCH /actions/actions/{id}`: a sent `secrets` array replaces the set.
-    pub fn update(&mut self, id: &str, input: ActionInput, now: Nanos) -> Result<Value, ApiError> {
+    pub fn update(
+        &mut self,
+        id: &str,
+        input: ActionInput,
+        now: Nanos,
+    ) -> Result<ActionView<'_>, ApiError> {
         let i = self.index(id)?;
         let mut a = self.state.actions[i].clone();
         if let Some(name) = input.name {
@@ -190,7 +193,7 @@ impl Store {
             a.runtime = rt;
         }
         if let Some(code) = input.code {
-            a.code = code;
+            a.code = code.into();
         }
         if let Some(deps) = input.dependencies {
             a.dependencies = deps;
@@ -203,9 +206,8 @@ impl Store {
         // (recorded by auth0-deploy-cli re-sending an unchanged action).
         a.all_changes_deployed = a.deployed_version().is_some_and(|v| same_content(&a, v));
         a.build = self.start_build(&a, now);
-        let body = render::action(&a, now, render::FRESH);
         self.state.actions[i] = a;
-        Ok(body)
+        Ok(render::action(&self.state.actions[i], now, render::FRESH))
     }
 
     fn is_bound(&self, id: &str) -> bool {
@@ -232,7 +234,7 @@ impl Store {
     }
 
     /// `POST /actions/actions/{id}/deploy`: only a built draft; answers the new version.
-    pub fn deploy(&mut self, id: &str, now: Nanos) -> Result<Value, ApiError> {
+    pub fn deploy(&mut self, id: &str, now: Nanos) -> Result<Option<VersionView<'_>>, ApiError> {
         let i = self.index(id)?;
         let a = &mut self.state.actions[i];
         if build::phase(&a.build, now) != Phase::Built {
@@ -245,7 +247,7 @@ impl Store {
         a.versions.push(v);
         prune_versions(a);
         self.versions_created += 1;
-        Ok(fresh(a, now))
+        Ok(fresh(&self.state.actions[i], now))
     }
 
     /// `POST /actions/actions/{id}/versions/{vid}/deploy`: a new version copying `vid`.
@@ -255,7 +257,7 @@ impl Store {
         vid: &str,
         update_draft: bool,
         now: Nanos,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Option<VersionView<'_>>, ApiError> {
         let i = self.index(id)?;
         let a = &mut self.state.actions[i];
         let target = a
@@ -290,16 +292,16 @@ impl Store {
         a.versions.push(v);
         prune_versions(a);
         self.versions_created += 1;
-        Ok(fresh(a, now))
+        Ok(fresh(&self.state.actions[i], now))
     }
 
     /// `PATCH /actions/triggers/{trigger}/bindings`: replaces the list with fresh binding ids.
-    pub fn replace_bindings(
-        &mut self,
-        trigger: &str,
+    pub fn replace_bindings<'a>(
+        &'a mut self,
+        trigger: &'a str,
         items: Vec<BindingInput>,
         now: Nanos,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<render::Bindings<'a>, ApiError> {
         if !self.catalogue.has(trigger) {
             return Err(ApiError::trigger_not_found(trigger));
         }
@@ -344,9 +346,15 @@ impl Store {
                 created_at: now,
             });
         }
-        let body = self.render_bindings(trigger, &fresh_list, now);
         self.state.bindings.insert(trigger.to_string(), fresh_list);
-        Ok(serde_json::json!({ "bindings": body }))
+        let list = self
+            .state
+            .bindings
+            .get(trigger)
+            .map_or(&[][..], Vec::as_slice);
+        Ok(render::Bindings {
+            bindings: self.render_bindings(trigger, list, now),
+        })
     }
 
     fn resolve(&self, r: &Ref, current: &[Binding]) -> Result<&Action, ApiError> {
@@ -363,7 +371,12 @@ impl Store {
     }
 
     /// Renders bindings in order, skipping any whose action vanished.
-    pub fn render_bindings(&self, trigger: &str, list: &[Binding], now: Nanos) -> Vec<Value> {
+    pub fn render_bindings<'a>(
+        &'a self,
+        trigger: &'a str,
+        list: &'a [Binding],
+        now: Nanos,
+    ) -> Vec<BindingView<'a>> {
         list.iter()
             .filter_map(|b| {
                 let a = self.state.actions.iter().find(|a| a.id == b.action_id)?;
@@ -374,11 +387,9 @@ impl Store {
 }
 
 /// The answer to deploy and rollback: the newest version, `deployed: false`, no `built_at`.
-fn fresh(a: &Action, now: Nanos) -> Value {
-    match a.versions.last() {
-        Some(v) => render::fresh_version(v, a, now),
-        None => Value::Null,
-    }
+/// There always is one after either; `None` would answer `null`.
+fn fresh(a: &Action, now: Nanos) -> Option<VersionView<'_>> {
+    a.versions.last().map(|v| render::fresh_version(v, a, now))
 }
 
 /// Whether the draft holds what version `v` holds (secret values aside: they are write-only).

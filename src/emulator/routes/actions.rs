@@ -1,7 +1,7 @@
 //! Handlers for `/api/v2/actions/actions…`: list, create, read, update, delete, deploy, test,
 //! versions and rollback.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{Reply, Req, json_body, no_query};
 use crate::emulator::clock;
@@ -65,27 +65,21 @@ pub fn list(shared: &Shared, req: &Req) -> Result<Reply, ApiError> {
         .into_iter()
         .map(|a| render::action(a, now, None))
         .collect();
-    Ok(Reply::ok(render::list(
-        "actions", items, total, page, per_page,
-    )))
+    Reply::ok_json(&render::list("actions", items, total, page, per_page))
 }
 
 pub fn create(shared: &Shared, req: &Req) -> Result<Reply, ApiError> {
     no_query(req)?;
     let body = json_body(req)?;
     let input = input::action(&body, true)?;
-    let out = lock(&shared.store).create(input, clock::now())?;
-    Ok(Reply::write(201, Some(out)))
+    let mut store = lock(&shared.store);
+    Reply::write_json(201, &store.create(input, clock::now())?)
 }
 
 pub fn get(shared: &Shared, req: &Req, id: &str) -> Result<Reply, ApiError> {
     no_query(req)?;
     let store = lock(&shared.store);
-    Ok(Reply::ok(render::action(
-        store.action(id)?,
-        clock::now(),
-        None,
-    )))
+    Reply::ok_json(&render::action(store.action(id)?, clock::now(), None))
 }
 
 pub fn update(shared: &Shared, req: &Req, id: &str) -> Result<Reply, ApiError> {
@@ -94,10 +88,7 @@ pub fn update(shared: &Shared, req: &Req, id: &str) -> Result<Reply, ApiError> {
     let mut store = lock(&shared.store);
     store.action(id)?;
     let input = input::action(&body, false)?;
-    Ok(Reply::write(
-        200,
-        Some(store.update(id, input, clock::now())?),
-    ))
+    Reply::write_json(200, &store.update(id, input, clock::now())?)
 }
 
 pub fn delete(shared: &Shared, req: &Req, id: &str) -> Result<Reply, ApiError> {
@@ -110,8 +101,8 @@ pub fn delete(shared: &Shared, req: &Req, id: &str) -> Result<Reply, ApiError> {
 pub fn deploy(shared: &Shared, req: &Req, id: &str) -> Result<Reply, ApiError> {
     no_query(req)?;
     // The spec allows no body; go-auth0 sends `null`. Anything else is ignored like Auth0 does.
-    let out = lock(&shared.store).deploy(id, clock::now())?;
-    Ok(Reply::write(200, Some(out)))
+    let mut store = lock(&shared.store);
+    Reply::write_json(200, &store.deploy(id, clock::now())?)
 }
 
 /// `POST …/{id}/test`: the emulator does not run JavaScript, so it answers the recorded shape
@@ -148,13 +139,11 @@ pub fn versions(shared: &Shared, req: &Req, id: &str) -> Result<Reply, ApiError>
     let a = store.action(id)?;
     let all: Vec<_> = a.versions.iter().rev().collect();
     let total = all.len();
-    let items: Vec<Value> = page_of(all, page, per_page)
+    let items = page_of(all, page, per_page)
         .into_iter()
         .map(|v| render::version(v, a.deployed.as_deref() == Some(&v.id), now, Some(a)))
         .collect();
-    Ok(Reply::ok(render::list(
-        "versions", items, total, page, per_page,
-    )))
+    Reply::ok_json(&render::list("versions", items, total, page, per_page))
 }
 
 pub fn version(shared: &Shared, req: &Req, id: &str, vid: &str) -> Result<Reply, ApiError> {
@@ -167,12 +156,12 @@ pub fn version(shared: &Shared, req: &Req, id: &str, vid: &str) -> Result<Reply,
         .find(|v| v.id == vid)
         .ok_or_else(ApiError::version_not_found)?;
     let live = a.deployed.as_deref() == Some(vid);
-    Ok(Reply::ok(render::version(v, live, clock::now(), Some(a))))
+    Reply::ok_json(&render::version(v, live, clock::now(), Some(a)))
 }
 
 pub fn rollback(shared: &Shared, req: &Req, id: &str, vid: &str) -> Result<Reply, ApiError> {
     no_query(req)?;
     let update_draft = input::rollback(&json_body(req)?)?;
-    let out = lock(&shared.store).rollback(id, vid, update_draft, clock::now())?;
-    Ok(Reply::write(200, Some(out)))
+    let mut store = lock(&shared.store);
+    Reply::write_json(200, &store.rollback(id, vid, update_draft, clock::now())?)
 }

@@ -34,22 +34,19 @@ pub fn list(shared: &Shared, req: &Req, trigger: &str) -> Result<Reply, ApiError
         .state
         .bindings
         .get(trigger)
-        .cloned()
-        .unwrap_or_default();
-    let rendered = store.render_bindings(trigger, &list, clock::now());
+        .map_or(&[][..], Vec::as_slice);
+    let rendered = store.render_bindings(trigger, list, clock::now());
     let total = rendered.len();
     let items = page_of(rendered, page, per_page);
-    Ok(Reply::ok(render::list(
-        "bindings", items, total, page, per_page,
-    )))
+    Reply::ok_json(&render::list("bindings", items, total, page, per_page))
 }
 
 /// `PATCH /actions/triggers/{trigger}/bindings`: whole-list replacement.
 pub fn replace(shared: &Shared, req: &Req, trigger: &str) -> Result<Reply, ApiError> {
     no_query(req)?;
     let items = input::bindings(&json_body(req)?)?;
-    let out = lock(&shared.store).replace_bindings(trigger, items, clock::now())?;
-    Ok(Reply::write(200, Some(out)))
+    let mut store = lock(&shared.store);
+    Reply::write_json(200, &store.replace_bindings(trigger, items, clock::now())?)
 }
 
 /// `GET /actions/modules`: Actions Modules are out of scope; the tenant has none. Unlike the

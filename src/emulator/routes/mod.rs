@@ -9,6 +9,7 @@ pub mod token;
 
 use bytes::Bytes;
 use hyper::HeaderMap;
+use serde::Serialize;
 use serde_json::Value;
 
 use super::errors::ApiError;
@@ -25,24 +26,64 @@ pub struct Req {
 /// A successful answer: status, optional JSON body, and whether the tenant changed.
 pub struct Reply {
     pub status: u16,
-    pub body: Option<Value>,
+    pub body: Option<Body>,
     pub changed: bool,
+}
+
+/// A reply's JSON body.
+pub enum Body {
+    /// Built as a `Value` (small or hand-written answers); the server serializes it.
+    Value(Value),
+    /// Already serialized by the handler, from a view that borrows the store (see `render`).
+    Json(Bytes),
+}
+
+impl Body {
+    pub fn into_bytes(self) -> Bytes {
+        match self {
+            Body::Value(v) => value_bytes(&v),
+            Body::Json(b) => b,
+        }
+    }
+}
+
+/// `v` serialized. A `Value` always serializes; the empty fallback only satisfies the type.
+pub fn value_bytes(v: &Value) -> Bytes {
+    serde_json::to_vec(v).map(Bytes::from).unwrap_or_default()
 }
 
 impl Reply {
     pub fn ok(body: Value) -> Self {
         Reply {
             status: 200,
-            body: Some(body),
+            body: Some(Body::Value(body)),
             changed: false,
         }
     }
     pub fn write(status: u16, body: Option<Value>) -> Self {
         Reply {
             status,
-            body,
+            body: body.map(Body::Value),
             changed: true,
         }
+    }
+    /// 200 with `view` serialized now: views borrow the store, so they cannot wait for the
+    /// server to serialize them after the lock is released.
+    pub fn ok_json(view: &impl Serialize) -> Result<Self, ApiError> {
+        Self::json(200, false, view)
+    }
+    /// A write's answer, serialized now like [`Reply::ok_json`].
+    pub fn write_json(status: u16, view: &impl Serialize) -> Result<Self, ApiError> {
+        Self::json(status, true, view)
+    }
+    fn json(status: u16, changed: bool, view: &impl Serialize) -> Result<Self, ApiError> {
+        let bytes = serde_json::to_vec(view)
+            .map_err(|_| ApiError::boom(500, "Could not serialize the response.", None))?;
+        Ok(Reply {
+            status,
+            body: Some(Body::Json(bytes.into())),
+            changed,
+        })
     }
 }
 
