@@ -13,7 +13,7 @@
 //! Known differences from the real service, all deliberate: tokens are opaque (not JWTs) and
 //! scopes are not enforced; deploys complete at once (`deployed_version.deployed` is `true` on
 //! the next read); the test endpoint does not run code; messages the reference marks
-//! [unverified] (duplicate name 409, invalid runtime, unknown version or binding ref) are our
+//! "unverified" (duplicate name 409, invalid runtime, unknown version or binding ref) are our
 //! best guess in Auth0's style. Secrets keep Auth0's recorded order (kept names first, new names
 //! appended), not name order.
 

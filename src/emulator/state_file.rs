@@ -57,7 +57,7 @@ pub fn load(path: &Path) -> Result<State> {
     Ok(env.state)
 }
 
-/// Serializes the state (cheap, done under the store lock) for a later [`write`].
+/// Serializes the state (cheap, done under the store lock) for a later [`write()`].
 pub fn encode(state: &State) -> Vec<u8> {
     let env = Envelope {
         format: FORMAT.into(),

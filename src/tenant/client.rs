@@ -1,5 +1,5 @@
 //! The HTTP transport to one tenant: construction, the access token, and the send loop that
-//! every typed operation in [`super::endpoints`] goes through (pacing, retries, error mapping,
+//! every typed operation in `endpoints` goes through (pacing, retries, error mapping,
 //! logging).
 //!
 //! This is the only place in the crate that holds a `reqwest::Client`. It must never log or

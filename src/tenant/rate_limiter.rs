@@ -6,10 +6,10 @@
 //!   other users of the tenant, so ours may be fuller than theirs. When the configured rate
 //!   matches the server's this gives the server's full rate with no 429s.
 //! * Without one, the server's hints are the truth. Before the first answer at most
-//!   [`INITIAL_ALLOWANCE`] requests go (the smallest burst Auth0 documents), so a crowd of
+//!   `INITIAL_ALLOWANCE` requests go (the smallest burst Auth0 documents), so a crowd of
 //!   concurrent callers cannot overrun a bucket we know nothing about. The first answer sets the
 //!   bucket: size from `x-ratelimit-limit`, content from `x-ratelimit-remaining`, refill rate from
-//!   the documented plan that size identifies ([`documented_rate`]). A server that sends no
+//!   the documented plan that size identifies (`documented_rate`). A server that sends no
 //!   hints is not paced at all.
 //!
 //! Between answers the bucket spends a token per request and refills at its rate, as the

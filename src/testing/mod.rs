@@ -1,7 +1,7 @@
 //! `loginflow test`: runs a tenant's test cases through its rendered post-login flow in Node and
 //! judges them against their expectations, without a tenant.
 //!
-//! [`suite`] renders each tenant's flow and selects its cases, [`run`] sends every case of every
+//! [`suite`](mod@suite) renders each tenant's flow and selects its cases, [`run`] sends every case of every
 //! suite to ONE Node process (the harness of `crate::node`) and compares each result with its
 //! expectations ([`expect`]), producing [`CaseOutcome`]s with secret values redacted; [`report`]
 //! and [`junit`] print them.

@@ -3,7 +3,7 @@
 
 use crate::diagnostics::{Code, Diagnostic};
 
-/// A check's result, located later by [`super::locate`].
+/// A check's result, located later by [`crate::config::load::LoadedTenant::locate`].
 #[derive(Debug, Clone)]
 pub struct Finding {
     pub diag: Diagnostic,
