@@ -21,10 +21,16 @@ pub fn rfc3339(t: Nanos) -> String {
     Rfc3339(t).to_string()
 }
 
-/// A timestamp that formats as [`rfc3339`] does, for writers that take `Display` (the response
-/// views write it straight into the body, without a `String` per timestamp).
+/// A timestamp that formats and serializes as [`rfc3339`] does, written straight into the
+/// response body by the views in `render`, without a `String` per timestamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rfc3339(pub Nanos);
+
+impl serde::Serialize for Rfc3339 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
 
 impl std::fmt::Display for Rfc3339 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

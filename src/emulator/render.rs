@@ -23,24 +23,14 @@ use super::model::{Action, Binding, Dependency, Secret, TriggerRef, Version};
 /// The status forced on create/PATCH answers: Auth0 always says `pending` there.
 pub const FRESH: Option<Phase> = Some(Phase::Pending);
 
-/// A timestamp, written as RFC 3339 without an intermediate `String`.
-#[derive(Clone, Copy)]
-struct Time(Nanos);
-
-impl Serialize for Time {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&Rfc3339(self.0))
-    }
-}
-
 /// The full action object.
 #[derive(Serialize)]
 pub struct ActionView<'a> {
     id: &'a str,
     name: &'a str,
     supported_triggers: &'a [TriggerRef],
-    created_at: Time,
-    updated_at: Time,
+    created_at: Rfc3339,
+    updated_at: Rfc3339,
     code: &'a RawValue,
     dependencies: Dependencies<'a>,
     runtime: &'a str,
@@ -61,8 +51,8 @@ pub fn action(a: &Action, now: Nanos, status: Option<Phase>) -> ActionView<'_> {
         id: &a.id,
         name: &a.name,
         supported_triggers: &a.supported_triggers,
-        created_at: Time(a.created_at),
-        updated_at: Time(a.updated_at),
+        created_at: Rfc3339(a.created_at),
+        updated_at: Rfc3339(a.updated_at),
         code: a.code.literal(),
         dependencies: Dependencies {
             list: &a.dependencies,
@@ -91,8 +81,8 @@ struct ActionStub<'a> {
     id: &'a str,
     name: &'a str,
     supported_triggers: &'a [TriggerRef],
-    created_at: Time,
-    updated_at: Time,
+    created_at: Rfc3339,
+    updated_at: Rfc3339,
     all_changes_deployed: bool,
 }
 
@@ -101,8 +91,8 @@ fn action_stub(a: &Action) -> ActionStub<'_> {
         id: &a.id,
         name: &a.name,
         supported_triggers: &a.supported_triggers,
-        created_at: Time(a.created_at),
-        updated_at: Time(a.created_at),
+        created_at: Rfc3339(a.created_at),
+        updated_at: Rfc3339(a.created_at),
         all_changes_deployed: false,
     }
 }
@@ -114,8 +104,8 @@ struct ActionInBinding<'a> {
     id: &'a str,
     name: &'a str,
     supported_triggers: &'a [TriggerRef],
-    created_at: Time,
-    updated_at: Time,
+    created_at: Rfc3339,
+    updated_at: Rfc3339,
     #[serde(skip_serializing_if = "Option::is_none")]
     current_version: Option<CurrentVersion<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -129,8 +119,8 @@ fn action_in_binding(a: &Action, now: Nanos) -> ActionInBinding<'_> {
         id: &a.id,
         name: &a.name,
         supported_triggers: &a.supported_triggers,
-        created_at: Time(a.created_at),
-        updated_at: Time(a.created_at),
+        created_at: Rfc3339(a.created_at),
+        updated_at: Rfc3339(a.created_at),
         current_version,
         deployed_version,
         all_changes_deployed: false,
@@ -167,14 +157,14 @@ struct Secrets<'a>(&'a [Secret]);
 #[derive(Serialize)]
 struct SecretView<'a> {
     name: &'a str,
-    updated_at: Time,
+    updated_at: Rfc3339,
 }
 
 impl Serialize for Secrets<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(self.0.iter().map(|x| SecretView {
             name: &x.name,
-            updated_at: Time(x.updated_at),
+            updated_at: Rfc3339(x.updated_at),
         }))
     }
 }
@@ -197,9 +187,9 @@ struct CurrentVersion<'a> {
     status: &'static str,
     number: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
-    build_time: Option<Time>,
-    created_at: Time,
-    updated_at: Time,
+    build_time: Option<Rfc3339>,
+    created_at: Rfc3339,
+    updated_at: Rfc3339,
 }
 
 fn current_version(v: &Version, now: Nanos) -> CurrentVersion<'_> {
@@ -210,9 +200,9 @@ fn current_version(v: &Version, now: Nanos) -> CurrentVersion<'_> {
         runtime: &v.runtime,
         status: version_status(v, now).1,
         number: v.number,
-        build_time: built.then_some(Time(v.built_at)),
-        created_at: Time(v.created_at),
-        updated_at: Time(if built { v.built_at } else { v.created_at }),
+        build_time: built.then_some(Rfc3339(v.built_at)),
+        created_at: Rfc3339(v.created_at),
+        updated_at: Rfc3339(if built { v.built_at } else { v.created_at }),
     }
 }
 
@@ -225,11 +215,11 @@ pub struct VersionView<'a> {
     deployed: bool,
     number: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
-    built_at: Option<Time>,
+    built_at: Option<Rfc3339>,
     secrets: Secrets<'a>,
     status: &'static str,
-    created_at: Time,
-    updated_at: Time,
+    created_at: Rfc3339,
+    updated_at: Rfc3339,
     runtime: &'a str,
     supported_triggers: &'a [TriggerRef],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -268,15 +258,15 @@ fn version_at<'a>(
         id: &v.id,
         deployed,
         number: v.number,
-        built_at: built.then_some(Time(v.built_at)),
+        built_at: built.then_some(Rfc3339(v.built_at)),
         secrets: Secrets(&v.secrets),
         status: if fresh {
             "built"
         } else {
             version_status(v, now).0
         },
-        created_at: Time(v.created_at),
-        updated_at: Time(if built { v.built_at } else { v.created_at }),
+        created_at: Rfc3339(v.created_at),
+        updated_at: Rfc3339(if built { v.built_at } else { v.created_at }),
         runtime: &v.runtime,
         supported_triggers: &v.supported_triggers,
         action: embed.map(action_stub),
@@ -289,8 +279,8 @@ pub struct BindingView<'a> {
     id: &'a str,
     trigger_id: &'a str,
     action: ActionInBinding<'a>,
-    created_at: Time,
-    updated_at: Time,
+    created_at: Rfc3339,
+    updated_at: Rfc3339,
     display_name: &'a str,
 }
 
@@ -300,8 +290,8 @@ pub fn binding<'a>(b: &'a Binding, trigger: &'a str, a: &'a Action, now: Nanos) 
         id: &b.id,
         trigger_id: trigger,
         action: action_in_binding(a, now),
-        created_at: Time(b.created_at),
-        updated_at: Time(b.created_at),
+        created_at: Rfc3339(b.created_at),
+        updated_at: Rfc3339(b.created_at),
         display_name: &b.display_name,
     }
 }

@@ -347,13 +347,8 @@ impl Store {
             });
         }
         self.state.bindings.insert(trigger.to_string(), fresh_list);
-        let list = self
-            .state
-            .bindings
-            .get(trigger)
-            .map_or(&[][..], Vec::as_slice);
         Ok(render::Bindings {
-            bindings: self.render_bindings(trigger, list, now),
+            bindings: self.render_bindings(trigger, now),
         })
     }
 
@@ -370,13 +365,13 @@ impl Store {
         found.ok_or_else(unknown)
     }
 
-    /// Renders bindings in order, skipping any whose action vanished.
-    pub fn render_bindings<'a>(
-        &'a self,
-        trigger: &'a str,
-        list: &'a [Binding],
-        now: Nanos,
-    ) -> Vec<BindingView<'a>> {
+    /// Renders a trigger's bindings in order, skipping any whose action vanished.
+    pub fn render_bindings<'a>(&'a self, trigger: &'a str, now: Nanos) -> Vec<BindingView<'a>> {
+        let list = self
+            .state
+            .bindings
+            .get(trigger)
+            .map_or(&[][..], Vec::as_slice);
         list.iter()
             .filter_map(|b| {
                 let a = self.state.actions.iter().find(|a| a.id == b.action_id)?;

@@ -30,12 +30,7 @@ pub fn list(shared: &Shared, req: &Req, trigger: &str) -> Result<Reply, ApiError
     if !store.catalogue.has(trigger) {
         return Err(ApiError::trigger_not_found(trigger));
     }
-    let list = store
-        .state
-        .bindings
-        .get(trigger)
-        .map_or(&[][..], Vec::as_slice);
-    let rendered = store.render_bindings(trigger, list, clock::now());
+    let rendered = store.render_bindings(trigger, clock::now());
     let total = rendered.len();
     let items = page_of(rendered, page, per_page);
     Reply::ok_json(&render::list("bindings", items, total, page, per_page))
