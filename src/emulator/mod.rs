@@ -5,7 +5,8 @@
 //! under `/api/v2`, actions (list with `actionName`/`triggerId`/`deployed`/`installed` filters,
 //! create, read, update, delete with `force`), deploy, versions, rollback, triggers, bindings,
 //! executions (always 404), modules (always empty) and seeded users. Every API request needs a
-//! bearer token; every API response carries `x-ratelimit-*` headers from a token bucket.
+//! bearer token; every API response carries `x-ratelimit-*` headers from a token bucket (the
+//! Management API's: the token endpoint, which is the Authentication API's, is outside it).
 //! Builds run asynchronously in simulated time (see [`build`]); state can persist in a JSON file
 //! (see [`state_file`]); faults can be injected (see [`faults`]); `/__emulator/*` exposes stats,
 //! the request log and runtime controls (see [`routes::admin`]).

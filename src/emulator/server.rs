@@ -1,5 +1,5 @@
 //! The HTTP/1.1 server: accepts loopback connections and runs each request through the pipeline
-//! faults → rate limit → latency → body limits → authentication → route → stats.
+//! faults → rate limit (Management API routes) → latency → body limits → authentication → route → stats.
 //!
 //! Built on hyper directly (not axum's router) for two reasons: every error must carry the real
 //! API's body, and a "dropped connection" fault needs to close the socket without any response,
@@ -80,7 +80,11 @@ pub async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, 
         log(0, &Bytes::new(), true);
         return Err(Dropped);
     }
-    let verdict = shared.rate_limit();
+    // `/oauth/token` is the Authentication API, which has limits of its own; Auth0's global
+    // Management API bucket covers `/api/v2` only, so the token request neither spends from it
+    // nor reports it.
+    let is_token = matches!(matched, Some((routes::Route::Token, _)));
+    let verdict = if is_token { None } else { shared.rate_limit() };
     let latency = shared.latency_ms + lock(&shared.faults).spec.latency_ms;
     if latency > 0 {
         delay(Duration::from_millis(latency)).await;

@@ -20,11 +20,11 @@ async fn token_bucket_sets_headers_and_answers_the_recorded_429() {
         }),
         ..fast()
     };
-    let c = Client::start(opts).await; // the token request took one token
+    let c = Client::start(opts).await; // the token request is not counted
     let url = format!("{}{ACTIONS}", c.base);
     let mut statuses = Vec::new();
     let mut remaining = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..4 {
         let r = c.http.get(&url).bearer_auth(&c.token).send().await.unwrap();
         let h = r.headers();
         assert_eq!(h["x-ratelimit-limit"], "3");
@@ -45,10 +45,11 @@ async fn token_bucket_sets_headers_and_answers_the_recorded_429() {
         [
             StatusCode::OK,
             StatusCode::OK,
+            StatusCode::OK,
             StatusCode::TOO_MANY_REQUESTS
         ]
     );
-    assert_eq!(remaining, ["1", "0", "0"]);
+    assert_eq!(remaining, ["2", "1", "0", "0"]);
     assert_eq!(c.emu.stats().rate_limited, 1);
     // Control endpoints are never limited.
     let r = c
@@ -61,6 +62,35 @@ async fn token_bucket_sets_headers_and_answers_the_recorded_429() {
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let (s, _) = c.get(ACTIONS).await;
     assert_eq!(s, StatusCode::OK, "refilled");
+}
+
+/// `/oauth/token` belongs to the Authentication API: Auth0's Management API bucket neither counts
+/// it nor reports on it.
+#[tokio::test]
+async fn token_requests_spend_nothing_from_the_management_bucket() {
+    let opts = EmulatorOptions {
+        rate_limit: Some(RateLimitSpec {
+            burst: 2,
+            per_second: 0.5,
+        }),
+        ..fast()
+    };
+    let c = Client::start(opts).await;
+    for _ in 0..4 {
+        let r = c
+            .http
+            .post(format!("{}/oauth/token", c.base))
+            .json(&json!({"grant_type": "client_credentials", "client_id": "local", "client_secret": "local", "audience": format!("{}/api/v2/", c.base)}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.headers().get("x-ratelimit-remaining").is_none());
+    }
+    let (first, _) = c.get(ACTIONS).await;
+    let (second, _) = c.get(ACTIONS).await;
+    assert_eq!((first, second), (StatusCode::OK, StatusCode::OK));
+    assert_eq!(c.emu.stats().rate_limited, 0);
 }
 
 #[tokio::test]
