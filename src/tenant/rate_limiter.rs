@@ -13,16 +13,23 @@
 //!   hints is not paced at all.
 //!
 //! Between answers the bucket spends a token per request and refills at its rate, as the
-//! server's does; as long as nobody else uses the tenant that is exact, and answers correct it:
-//! * An answer to a request that had no other in flight is exact: it sets the bucket (only
-//!   lowers it, with a configured limit).
+//! server's does. The server may count a request as late as it answers it, and until then its
+//! bucket still holds that token; a full bucket refills nothing, so ours never refills past
+//! its size less the requests in flight. With that, as long as nobody else uses the tenant,
+//! ours never holds more than the server's, and answers correct it:
+//! * The figure is rounded down: a server reporting `n` has less than `n + 1`. Only a bucket a
+//!   whole token or more above the figure is provably ahead and drops to it; a fraction within
+//!   the rounding is refill the server has too, and is kept (dropping it cost up to a token,
+//!   62.5 ms at 16/s or 500 ms at 2/s, on every answer).
+//! * An answer to a request that had no other in flight also raises the bucket to the figure
+//!   (not with a configured limit, which only the server's answers lower).
 //! * Concurrent requests reach the server, and their answers come back, in any order, so an
 //!   overlapping answer is read in the light most favourable to us: the server handled every
-//!   request we sent after it before it. Even then it has no more than it reports (the bucket is
-//!   lowered to that figure), and what it reports below what we expected, someone else took (the
-//!   bucket loses that many tokens). Reading it the other way, every later request still to
-//!   come, would double-count: in a burst of 50 that puts the bucket tens of tokens in debt and
-//!   stalls the client for seconds.
+//!   request we sent after it before it. Even then it has less than a token more than it
+//!   reports, and what it reports below what we expected, someone else took (the bucket loses
+//!   that many tokens). Reading it the other way, every later request still to come, would
+//!   double-count: in a burst of 50 that puts the bucket tens of tokens in debt and stalls the
+//!   client for seconds.
 //!
 //! In both modes a 429 pauses everyone until the server's reset. This module only waits; it never
 //! sends, retries or logs bodies.
@@ -42,6 +49,10 @@ const INITIAL_ALLOWANCE: u32 = 2;
 
 /// How long the first requests may stay unanswered before one more is let through.
 const PROBE_WAIT: Duration = Duration::from_secs(1);
+
+/// A request unanswered for this long is taken to be counted by the server: it stops holding
+/// back our refill (see [`Bucket::refill`]), and a lost answer cannot stall the bucket.
+const COUNTED_WITHIN: Duration = Duration::from_secs(2);
 
 /// A request unanswered for this long is presumed lost (its future was dropped) and no longer
 /// counted as in flight. Longer than any request timeout.
@@ -152,7 +163,7 @@ impl RateLimiter {
 
     /// The request holding `permit` got no response (a transport failure).
     pub fn forget(&self, permit: Permit) {
-        self.lock().outstanding.remove(&permit.seq);
+        self.lock().forget(permit, Instant::now());
         self.changed.notify_waiters();
     }
 
@@ -204,10 +215,13 @@ impl State {
             }
             self.paused_until = None;
         }
+        self.refill(now);
         let mut expected = None;
         match &mut self.pacing {
             Pacing::Configured(bucket) | Pacing::Server(bucket) => {
-                bucket.take(now)?;
+                if let Err(wait) = bucket.take() {
+                    return Err(self.held_until(now).map_or(wait, |held| held.max(wait)));
+                }
                 expected = Some(bucket.tokens);
             }
             Pacing::Unknown {
@@ -246,7 +260,41 @@ impl State {
         })
     }
 
+    /// Brings the bucket up to `now`. Called before every change to the requests in flight,
+    /// which cap the refill (see [`Bucket::refill`]).
+    fn refill(&mut self, now: Instant) {
+        if let Pacing::Configured(bucket) | Pacing::Server(bucket) = &mut self.pacing {
+            let since = bucket.last;
+            let uncounted = self
+                .outstanding
+                .values()
+                .filter(|f| since.saturating_duration_since(f.sent) < COUNTED_WITHIN)
+                .count();
+            bucket.refill(now, uncounted as f64);
+        }
+    }
+
+    /// When the requests in flight keep the bucket from reaching a whole token, the earliest
+    /// moment one of them counts as counted (their answers wake the waiters sooner).
+    fn held_until(&self, now: Instant) -> Option<Duration> {
+        let (Pacing::Configured(bucket) | Pacing::Server(bucket)) = &self.pacing else {
+            return None;
+        };
+        let in_flight = self.outstanding.len() as f64;
+        if bucket.capacity - in_flight >= 1.0 {
+            return None;
+        }
+        let oldest = self.outstanding.values().map(|f| f.sent).min()?;
+        Some((oldest + COUNTED_WITHIN).saturating_duration_since(now))
+    }
+
+    fn forget(&mut self, permit: Permit, now: Instant) {
+        self.refill(now);
+        self.outstanding.remove(&permit.seq);
+    }
+
     fn observe(&mut self, permit: Permit, hints: &Hints, now: Instant) {
+        self.refill(now);
         let flight = self.outstanding.remove(&permit.seq);
         let alone = flight.is_some_and(|f| !f.overlapped);
         self.outstanding
@@ -262,16 +310,16 @@ impl State {
         // A server reporting what is left but not its bucket size has at least that much room.
         let limit = hints.limit.unwrap_or(remaining.saturating_add(1)).max(1);
         // Every figure is taken as of now, not of when the server counted the request: that
-        // moment is unknown, and crediting the refill since a guess of it drew 429s (the figure
-        // is rounded down, so a bucket just under a whole token leaves no margin). The cost is
-        // up to one round trip of refill per paced request.
+        // moment is unknown, and crediting the refill since a guess of it drew 429s. The figure
+        // is rounded down, so it only proves a bucket a whole token or more above it wrong; one
+        // within the rounding keeps its fraction (see `Bucket::lower`).
         let remaining = f64::from(remaining);
         match &mut self.pacing {
             Pacing::Unknown { .. } | Pacing::Silent => {
                 let mut bucket = Bucket::full(f64::from(limit), documented_rate(limit), now);
                 // The few requests sent after this one may not be counted in it yet.
                 let later = self.outstanding.range(permit.seq + 1..).count() as f64;
-                bucket.set(now, remaining - later);
+                bucket.tokens = (remaining - later).min(bucket.capacity);
                 self.pacing = Pacing::Server(bucket);
                 self.drained = 0.0;
             }
@@ -279,25 +327,25 @@ impl State {
                 if hints.limit.is_some() {
                     bucket.capacity = f64::from(limit);
                 }
-                bucket.set(now, remaining);
+                bucket.set(remaining);
                 self.drained = 0.0;
             }
             Pacing::Configured(bucket) if alone => {
-                bucket.lower(now, remaining);
+                bucket.lower(remaining);
                 self.drained = 0.0;
             }
             Pacing::Configured(bucket) | Pacing::Server(bucket) => {
                 // Read at best for us: every later request of ours was handled before this one.
-                // Even then the server has no more than it reports (which also keeps our refill
-                // from running ahead of the server's when it counted a burst later than we sent
-                // it), and what it reports below what we expected, someone else took.
-                bucket.refill(now);
-                let mut left = bucket.tokens.min(remaining);
+                // Even then the server has less than a token more than it reports, and what it
+                // reports below what we expected, someone else took.
+                let before = bucket.tokens;
+                bucket.lower(remaining);
+                let mut left = bucket.tokens;
                 if let Some(expected) = flight.and_then(|f| f.expected) {
                     let later = self.dispatched.saturating_sub(permit.seq) as f64;
                     let drain = (expected - later - remaining).floor();
                     if drain > self.drained {
-                        left = left.min(bucket.tokens - (drain - self.drained));
+                        left = left.min(before - (drain - self.drained));
                         self.drained = drain;
                     }
                 }
@@ -334,15 +382,20 @@ impl Bucket {
         }
     }
 
-    fn refill(&mut self, now: Instant) {
+    /// Refills up to `now`, with `in_flight` requests sent and unanswered since the last call.
+    /// We spend a token when we send; the server, when it counts the request, which may be as
+    /// late as its answer. Until then its bucket holds that token, and a full bucket refills
+    /// nothing: so ours stops short of full by the requests in flight, or it would gain refill
+    /// the server never got.
+    fn refill(&mut self, now: Instant, in_flight: f64) {
         let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
+        let ceiling = (self.capacity - in_flight).max(self.tokens);
+        self.tokens = (self.tokens + elapsed * self.per_second).min(ceiling);
         self.last = now;
     }
 
-    /// Takes one token, or says how long until there is one.
-    fn take(&mut self, now: Instant) -> Result<(), Duration> {
-        self.refill(now);
+    /// Takes one token, or says how long until there is one. Refill first.
+    fn take(&mut self) -> Result<(), Duration> {
         if self.tokens < 1.0 {
             return Err(Duration::from_secs_f64(
                 (1.0 - self.tokens) / self.per_second,
@@ -352,16 +405,20 @@ impl Bucket {
         Ok(())
     }
 
-    /// The server says at most `left` tokens are left.
-    fn lower(&mut self, now: Instant, left: f64) {
-        self.refill(now);
-        self.tokens = self.tokens.min(left);
+    /// The server reported `left`, rounded down, so it had less than `left + 1`. Only a bucket
+    /// a whole token or more above `left` is provably ahead of the server's, and drops to it;
+    /// one within the rounding keeps its fraction, which the server has too. Refill first.
+    fn lower(&mut self, left: f64) {
+        if self.tokens >= left + 1.0 {
+            self.tokens = left;
+        }
     }
 
-    /// The server says exactly `left` tokens are left.
-    fn set(&mut self, now: Instant, left: f64) {
-        self.refill(now);
-        self.tokens = left.min(self.capacity).max(-self.capacity);
+    /// The server reported `left` for a request nothing overlapped: it has at least that much,
+    /// and less than a token more unless it refilled since it counted. Refill first.
+    fn set(&mut self, left: f64) {
+        self.lower(left);
+        self.tokens = self.tokens.max(left).min(self.capacity).max(-self.capacity);
     }
 }
 
@@ -404,11 +461,65 @@ mod tests {
     fn configured_bucket_allows_a_burst_then_paces() {
         let t0 = Instant::now();
         let mut s = State::new(limit(2.0, 3), t0);
-        for _ in 0..3 {
-            assert!(s.try_take(t0).is_ok());
+        let permits: Vec<Permit> = (0..3).map(|_| s.try_take(t0).unwrap()).collect();
+        for p in permits {
+            s.observe(p, &Hints::default(), t0);
         }
         assert_eq!(s.try_take(t0), Err(Duration::from_millis(500)));
         assert!(s.try_take(t0 + Duration::from_millis(500)).is_ok());
+    }
+
+    #[test]
+    fn a_bucket_near_full_refills_only_past_the_requests_in_flight() {
+        // The server may count a request as late as it answers; until then its bucket holds
+        // that token and, full, refills nothing.
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        let mut s = State::new(limit(10.0, 2), t0);
+        let first = s.try_take(t0).unwrap();
+        let _second = s.try_take(ms(1000)).unwrap();
+        assert!(
+            s.try_take(ms(1500)).is_err(),
+            "two in flight hold both tokens"
+        );
+        s.observe(first, &Hints::default(), ms(1500));
+        assert!(s.try_take(ms(1550)).is_err());
+        assert!(s.try_take(ms(1600)).is_ok(), "one token refilled in 100 ms");
+    }
+
+    #[test]
+    fn a_lost_answer_holds_the_refill_for_a_bounded_time() {
+        let t0 = Instant::now();
+        let mut s = State::new(limit(10.0, 1), t0);
+        let _lost = s.try_take(t0).unwrap();
+        assert_eq!(s.try_take(t0), Err(COUNTED_WITHIN));
+        // Refill resumes from then: one token at 10/s takes 100 ms more.
+        let held = t0 + COUNTED_WITHIN;
+        assert_eq!(s.try_take(held), Err(Duration::from_millis(100)));
+        assert!(s.try_take(held + Duration::from_millis(100)).is_ok());
+    }
+
+    #[test]
+    fn a_fraction_within_the_rounding_is_kept() {
+        // 16/s: the server reports 0 for a bucket that holds 0.8 after 50 ms of refill.
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        let mut s = State::new(None, t0);
+        let first = s.try_take(t0).unwrap();
+        s.observe(first, &hints(50, 1), ms(50));
+        let next = s.try_take(ms(50)).unwrap();
+        s.observe(next, &hints(50, 0), ms(100));
+        // 0.8 tokens, not 0: the next one comes after 12.5 ms, not 62.5.
+        assert_eq!(
+            s.try_take(ms(100)),
+            Err(Duration::from_secs_f64(0.2 / 16.0))
+        );
+        // A report a whole token below the bucket does lower it.
+        let t1 = ms(1100);
+        let lone = s.try_take(t1).unwrap();
+        s.observe(lone, &hints(50, 3), t1);
+        let burst: Vec<Permit> = (0..3).map(|_| s.try_take(t1).unwrap()).collect();
+        assert!(s.try_take(t1).is_err(), "{burst:?}");
     }
 
     #[test]
@@ -559,9 +670,16 @@ mod tests {
 
     #[tokio::test]
     async fn acquire_waits_for_the_bucket() {
-        let limiter = RateLimiter::new(limit(1000.0, 1));
+        let limiter = std::sync::Arc::new(RateLimiter::new(limit(1000.0, 1)));
         let a = limiter.acquire().await;
-        let b = limiter.acquire().await;
+        let waiting = tokio::spawn({
+            let limiter = limiter.clone();
+            async move { limiter.acquire().await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!waiting.is_finished(), "a bucket of 1 waits for the answer");
+        limiter.observe(a, &Hints::default());
+        let b = waiting.await.unwrap();
         assert_eq!((a.seq, b.seq), (1, 2));
     }
 }
