@@ -18,6 +18,7 @@ pub mod pagination;
 pub mod rate_limiter;
 pub mod redact;
 pub mod retry;
+mod roots;
 pub mod secret;
 pub mod tls;
 

@@ -1,6 +1,7 @@
 //! The TLS settings every tenant client uses: ring as the crypto provider, and the platform's
-//! root certificates plus the one `LOGINFLOW_CA_CERT` names, verified by the platform verifier
-//! (as reqwest would set it up itself).
+//! root certificates plus the one `LOGINFLOW_CA_CERT` names, verified as the platform verifier
+//! reqwest would set up itself verifies (through [`super::roots`], which reads the CA bundle
+//! file first).
 //!
 //! Built once per process: loading the platform roots reads and parses a few hundred
 //! certificates (milliseconds of CPU), which sat between the start of a command and its first
@@ -53,16 +54,14 @@ fn settings() -> &'static Result<Arc<rustls::ClientConfig>, String> {
 fn build() -> Result<rustls::ClientConfig, String> {
     install_crypto_provider();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier =
-        rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots()?, provider.clone())
-            .map_err(|e| format!("cannot load the TLS root certificates: {e}"))?;
+    let verifier = super::roots::verifier(extra_roots()?, provider.clone())?;
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS setup failed: {e}"))?
-        // "dangerous" is rustls's name for any verifier it does not build itself; this one is
-        // the platform verifier reqwest uses by default, verification stays on.
+        // "dangerous" is rustls's name for any verifier it does not build itself; this one
+        // accepts exactly what the platform verifier reqwest uses by default accepts.
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
     // What reqwest offers with HTTP/2 enabled.
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];

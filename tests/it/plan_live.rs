@@ -670,6 +670,50 @@ fn https_to_an_emulator_whose_certificate_loginflow_ca_cert_names() {
     assert_eq!(live.stats().total, 3, "{:?}", live.stats());
 }
 
+/// Without `LOGINFLOW_CA_CERT`, roots come from the platform: the CA bundle file
+/// (`SSL_CERT_FILE`) first, then the certificate directories (`SSL_CERT_DIR`), as the platform
+/// verifier reads them.
+#[test]
+fn https_roots_come_from_the_bundle_file_and_then_the_certificate_directories() {
+    let certs = tempfile::tempdir().unwrap();
+    let live = Live::start(EmulatorOptions {
+        tls_cert_dir: Some(certs.path().to_path_buf()),
+        ..options()
+    });
+    let project = Project::new();
+    let rel = project.tenant("acme", &live.base());
+    let ca = certs.path().join("cert.pem");
+    let other = project.path("other.pem");
+    let other_cert = rcgen::generate_simple_self_signed(vec!["elsewhere.example".to_string()]);
+    std::fs::write(&other, other_cert.unwrap().cert.pem()).unwrap();
+    let empty_dir = tempfile::tempdir().unwrap();
+    let plan_with = |file: &Path, dir: &Path| {
+        let out = loginflow()
+            .current_dir(project.root())
+            .args(["plan", &rel])
+            .env_remove("LOGINFLOW_CA_CERT")
+            .env("SSL_CERT_FILE", file)
+            .env("SSL_CERT_DIR", dir)
+            .output()
+            .unwrap();
+        let (_, stderr) = texts(&out);
+        (code(&out), stderr)
+    };
+
+    // In the bundle file.
+    let (status, stderr) = plan_with(&ca, empty_dir.path());
+    assert_eq!(status, 0, "{stderr}");
+    // Only in a certificate directory: the bundle does not have it, the full store does.
+    let (status, stderr) = plan_with(&other, certs.path());
+    assert_eq!(status, 0, "{stderr}");
+    assert_eq!(live.stats().total, 6, "{:?}", live.stats());
+    // In neither: refused, and nothing reaches the API.
+    let (status, stderr) = plan_with(&other, empty_dir.path());
+    assert_eq!(status, 1);
+    assert!(stderr.to_lowercase().contains("tls"), "{stderr}");
+    assert_eq!(live.stats().total, 6, "{:?}", live.stats());
+}
+
 #[test]
 fn tls_failure_is_reported_without_retrying() {
     // https to the emulator's plain-http port.
