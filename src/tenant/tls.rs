@@ -1,6 +1,6 @@
 //! The TLS settings every tenant client uses: ring as the crypto provider, and the platform's
 //! root certificates plus the one `LOGINFLOW_CA_CERT` names, verified as the platform verifier
-//! reqwest would set up itself verifies (through [`super::roots`], which reads the CA bundle
+//! reqwest would set up itself verifies (through `tenant::roots`, which reads the CA bundle
 //! file first).
 //!
 //! Built once per process: loading the platform roots reads and parses a few hundred
