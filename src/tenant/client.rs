@@ -311,9 +311,11 @@ impl TenantClient {
                         .max(backoff);
                     limited += 1;
                     tracing::debug!(endpoint = %call.endpoint, wait_ms = wait.as_millis() as u64, "rate limited; waiting");
-                    self.inner.limiter.pause_until(Instant::now() + wait);
-                    if permit.is_none() {
-                        tokio::time::sleep(wait).await;
+                    // The token endpoint's limit is not the Management API's: its 429 pauses
+                    // only itself.
+                    match permit {
+                        Some(_) => self.inner.limiter.pause_until(Instant::now() + wait),
+                        None => tokio::time::sleep(wait).await,
                     }
                 }
                 (Decision::Retry, Failure::RateLimited) => {

@@ -15,12 +15,17 @@
 //! Between answers the bucket spends a token per request and refills at its rate, as the
 //! server's does. The server may count a request as late as it answers it, and until then its
 //! bucket still holds that token; a full bucket refills nothing, so ours never refills past
-//! its size less the requests in flight. With that, as long as nobody else uses the tenant,
-//! ours never holds more than the server's, and answers correct it:
+//! its size less the requests in flight. With that, as long as nobody else uses the tenant and
+//! the server counts each request within `COUNTED_WITHIN` (2 s) of its sending, ours never
+//! holds more than the server's, and answers correct it:
 //! * The figure is rounded down: a server reporting `n` has less than `n + 1`. Only a bucket a
 //!   whole token or more above the figure is provably ahead and drops to it; a fraction within
 //!   the rounding is refill the server has too, and is kept (dropping it cost up to a token,
-//!   62.5 ms at 16/s or 500 ms at 2/s, on every answer).
+//!   62.5 ms at 16/s or 500 ms at 2/s, on every answer). Not with a configured limit: that
+//!   mode is for tenants shared with other clients, whose spending the fraction may hide, so
+//!   the figure stays the ceiling there.
+//! * The first answer sizes the bucket at the figure less every other request still in
+//!   flight, which the server may not have counted yet.
 //! * An answer to a request that had no other in flight also raises the bucket to the figure
 //!   (not with a configured limit, which only the server's answers lower).
 //! * Concurrent requests reach the server, and their answers come back, in any order, so an
@@ -280,12 +285,18 @@ impl State {
         let (Pacing::Configured(bucket) | Pacing::Server(bucket)) = &self.pacing else {
             return None;
         };
-        let in_flight = self.outstanding.len() as f64;
-        if bucket.capacity - in_flight >= 1.0 {
+        let holding: Vec<Instant> = self
+            .outstanding
+            .values()
+            .map(|f| f.sent)
+            .filter(|sent| now.saturating_duration_since(*sent) < COUNTED_WITHIN)
+            .collect();
+        if bucket.capacity - holding.len() as f64 >= 1.0 {
             return None;
         }
-        let oldest = self.outstanding.values().map(|f| f.sent).min()?;
-        Some((oldest + COUNTED_WITHIN).saturating_duration_since(now))
+        let oldest = holding.into_iter().min()?;
+        let refill = Duration::from_secs_f64((1.0 - bucket.tokens).max(0.0) / bucket.per_second);
+        Some((oldest + COUNTED_WITHIN).saturating_duration_since(now) + refill)
     }
 
     fn forget(&mut self, permit: Permit, now: Instant) {
@@ -314,12 +325,14 @@ impl State {
         // is rounded down, so it only proves a bucket a whole token or more above it wrong; one
         // within the rounding keeps its fraction (see `Bucket::lower`).
         let remaining = f64::from(remaining);
+        let configured = matches!(self.pacing, Pacing::Configured(_));
         match &mut self.pacing {
             Pacing::Unknown { .. } | Pacing::Silent => {
                 let mut bucket = Bucket::full(f64::from(limit), documented_rate(limit), now);
-                // The few requests sent after this one may not be counted in it yet.
-                let later = self.outstanding.range(permit.seq + 1..).count() as f64;
-                bucket.tokens = (remaining - later).min(bucket.capacity);
+                // The few others still in flight, sent before or after this one, may not be
+                // counted in it yet.
+                let others = self.outstanding.len() as f64;
+                bucket.tokens = (remaining - others).min(bucket.capacity);
                 self.pacing = Pacing::Server(bucket);
                 self.drained = 0.0;
             }
@@ -331,7 +344,7 @@ impl State {
                 self.drained = 0.0;
             }
             Pacing::Configured(bucket) if alone => {
-                bucket.lower(remaining);
+                bucket.lower_strictly(remaining);
                 self.drained = 0.0;
             }
             Pacing::Configured(bucket) | Pacing::Server(bucket) => {
@@ -339,7 +352,11 @@ impl State {
                 // Even then the server has less than a token more than it reports, and what it
                 // reports below what we expected, someone else took.
                 let before = bucket.tokens;
-                bucket.lower(remaining);
+                if configured {
+                    bucket.lower_strictly(remaining);
+                } else {
+                    bucket.lower(remaining);
+                }
                 let mut left = bucket.tokens;
                 if let Some(expected) = flight.and_then(|f| f.expected) {
                     let later = self.dispatched.saturating_sub(permit.seq) as f64;
@@ -412,6 +429,12 @@ impl Bucket {
         if self.tokens >= left + 1.0 {
             self.tokens = left;
         }
+    }
+
+    /// With a configured limit the tenant's bucket is presumably shared with other clients, whose
+    /// spending makes a fraction above the figure unsafe to keep: the figure is the ceiling.
+    fn lower_strictly(&mut self, left: f64) {
+        self.tokens = self.tokens.min(left);
     }
 
     /// The server reported `left` for a request nothing overlapped: it has at least that much,
@@ -488,12 +511,26 @@ mod tests {
     }
 
     #[test]
-    fn a_lost_answer_holds_the_refill_for_a_bounded_time() {
+    fn the_first_answer_leaves_room_for_every_request_still_in_flight() {
+        // The second request's answer comes first: the first may not be counted in it.
+        let t0 = Instant::now();
+        let mut s = State::new(None, t0);
+        let _a = s.try_take(t0).unwrap();
+        let b = s.try_take(t0).unwrap();
+        s.observe(b, &hints(2, 1), t0);
+        assert!(s.try_take(t0).is_err(), "the server may have 0 left");
+    }
+
+    #[test]
+    fn an_unanswered_request_holds_the_refill_for_a_bounded_time() {
         let t0 = Instant::now();
         let mut s = State::new(limit(10.0, 1), t0);
         let _lost = s.try_take(t0).unwrap();
-        assert_eq!(s.try_take(t0), Err(COUNTED_WITHIN));
-        // Refill resumes from then: one token at 10/s takes 100 ms more.
+        // Held for 2 s, then one token at 10/s takes 100 ms more.
+        assert_eq!(
+            s.try_take(t0),
+            Err(COUNTED_WITHIN + Duration::from_millis(100))
+        );
         let held = t0 + COUNTED_WITHIN;
         assert_eq!(s.try_take(held), Err(Duration::from_millis(100)));
         assert!(s.try_take(held + Duration::from_millis(100)).is_ok());

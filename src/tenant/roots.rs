@@ -9,7 +9,9 @@
 //! when the file did not have the issuer. This verifier does the same: it verifies against the
 //! bundle (plus `LOGINFLOW_CA_CERT`) and builds the full platform verifier only when that fails,
 //! then lets it decide. Every root of the bundle is also in the full set, so what it accepts is
-//! exactly what the platform verifier accepts.
+//! what the platform verifier accepts. That rests on how rustls-platform-verifier 0.7 loads
+//! roots on Linux (rustls-native-certs: `SSL_CERT_FILE`/`SSL_CERT_DIR`, else OpenSSL's usual
+//! places, all into one webpki verifier); a release that loads them otherwise needs a look here.
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -32,11 +34,19 @@ pub fn verifier(
         provider: provider.clone(),
         built: OnceLock::new(),
     };
+    let full = |fallback: Fallback| {
+        fallback
+            .get()
+            .map_err(|e| format!("cannot load the TLS root certificates: {e}"))
+    };
     let Some(bundle) = bundle_file().and_then(|file| read_bundle(&file)) else {
-        return fallback.get().map_err(|e| e.to_string());
+        return full(fallback);
     };
     let mut store = RootCertStore::empty();
-    store.add_parsable_certificates(bundle);
+    let (added, _) = store.add_parsable_certificates(bundle);
+    if added == 0 {
+        return full(fallback);
+    }
     for cert in extra_roots {
         store
             .add(cert)
@@ -55,7 +65,8 @@ fn bundle_file() -> Option<PathBuf> {
     if !cfg!(all(
         unix,
         not(target_vendor = "apple"),
-        not(target_os = "android")
+        not(target_os = "android"),
+        not(target_arch = "wasm32")
     )) {
         return None;
     }
@@ -130,8 +141,11 @@ impl ServerCertVerifier for BundleFirst {
             v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
         };
         // Any failure goes to the full set: more roots can mean another valid path, and its
-        // error is the one to report.
-        verify(self.first.as_ref()).or_else(|_| verify(self.fallback.get()?.as_ref()))
+        // error is the one to report (the first one's, if the full set cannot be loaded).
+        verify(self.first.as_ref()).or_else(|first| match self.fallback.get() {
+            Ok(full) => verify(full.as_ref()),
+            Err(_) => Err(first),
+        })
     }
 
     // Signatures do not depend on the roots.
@@ -233,6 +247,7 @@ mod tests {
         let (other, _) = ca_and_leaf();
         let v = bundle_first(other, Vec::new());
         let err = verify(&v, &leaf).unwrap_err();
+        assert!(v.fallback.built.get().is_some());
         assert!(
             matches!(
                 err,
