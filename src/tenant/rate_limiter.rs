@@ -269,12 +269,7 @@ impl State {
     /// which cap the refill (see [`Bucket::refill`]).
     fn refill(&mut self, now: Instant) {
         if let Pacing::Configured(bucket) | Pacing::Server(bucket) = &mut self.pacing {
-            let since = bucket.last;
-            let uncounted = self
-                .outstanding
-                .values()
-                .filter(|f| since.saturating_duration_since(f.sent) < COUNTED_WITHIN)
-                .count();
+            let uncounted = uncounted(&self.outstanding, bucket.last).count();
             bucket.refill(now, uncounted as f64);
         }
     }
@@ -285,16 +280,11 @@ impl State {
         let (Pacing::Configured(bucket) | Pacing::Server(bucket)) = &self.pacing else {
             return None;
         };
-        let holding: Vec<Instant> = self
-            .outstanding
-            .values()
-            .map(|f| f.sent)
-            .filter(|sent| now.saturating_duration_since(*sent) < COUNTED_WITHIN)
-            .collect();
-        if bucket.capacity - holding.len() as f64 >= 1.0 {
+        let holding = uncounted(&self.outstanding, now).count();
+        if bucket.capacity - holding as f64 >= 1.0 {
             return None;
         }
-        let oldest = holding.into_iter().min()?;
+        let oldest = uncounted(&self.outstanding, now).min()?;
         let refill = Duration::from_secs_f64((1.0 - bucket.tokens).max(0.0) / bucket.per_second);
         Some((oldest + COUNTED_WITHIN).saturating_duration_since(now) + refill)
     }
@@ -387,6 +377,17 @@ impl State {
             Pacing::Silent => {}
         }
     }
+}
+
+/// When each request in flight was sent, for those the server may not have counted yet at `at`.
+fn uncounted(
+    outstanding: &BTreeMap<u64, InFlight>,
+    at: Instant,
+) -> impl Iterator<Item = Instant> + '_ {
+    outstanding
+        .values()
+        .map(|f| f.sent)
+        .filter(move |sent| at.saturating_duration_since(*sent) < COUNTED_WITHIN)
 }
 
 impl Bucket {
