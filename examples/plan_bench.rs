@@ -128,8 +128,8 @@ async fn scenario(
     let mut walls = Vec::new();
     for _ in 0..RUNS {
         let started = Instant::now();
-        let prepared = loginflow::pipeline::prepare_all(&s.files);
-        let results = loginflow::commands::plan::plan_files(s.files.clone(), prepared).await;
+        let checked = loginflow::pipeline::check_all(&s.files);
+        let results = loginflow::commands::plan::plan_files(s.files.clone(), checked).await;
         walls.push(started.elapsed());
         for r in results {
             r.expect("plan");

@@ -229,13 +229,10 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Result<u8, Error> {
     if matches!(
         cli.command,
-        Command::Validate(_)
-            | Command::Render(_)
-            | Command::Plan(_)
-            | Command::Apply(_)
-            | Command::Test(_)
+        Command::Validate(_) | Command::Render(_) | Command::Test(_)
     ) {
         // Ready by the time the first tenant file is parsed, which these commands all do first.
+        // `plan` and `apply` want the verdict only after their first request (`pipeline`).
         crate::validate::schema_check::compile_in_background();
     }
     if matches!(

@@ -24,7 +24,7 @@ pub fn api_responses(bytes: &[u8]) {
     let _ = serde_json::from_slice::<ApiBinding>(bytes);
     let _ = serde_json::from_slice::<crate::tenant::ApiErrorBody>(bytes);
     if let Ok(a) = serde_json::from_slice::<ApiAction>(bytes) {
-        let live = crate::state::LiveAction::from_api(&a, crate::pipeline::owner);
+        let live = crate::state::LiveAction::from_api(a, crate::pipeline::owner);
         let _ = live.draft_is_deployed();
     }
     if let Ok(text) = std::str::from_utf8(bytes) {

@@ -1,13 +1,14 @@
-//! The steps `plan` and `apply` share for one tenant: load and validate the file, read every
-//! secret value (all missing ones reported before any request), render the desired state, read
-//! the live state and compute the plan.
+//! The steps `plan` and `apply` share for one tenant: check the file and read every secret value
+//! (all missing ones reported before any request), then, while the live state is being read,
+//! wait for the schema verdict and render the desired state; then compute the plan.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::commands::validate::load_valid;
+use crate::commands::validate::accept;
+use crate::config::action::Trigger;
 use crate::config::load::LoadedTenant;
 use crate::error::{Error, Result};
 use crate::plan::{Plan, compute};
@@ -16,6 +17,7 @@ use crate::secrets::SecretValues;
 use crate::state::live::Ownership;
 use crate::state::{DesiredState, LiveState};
 use crate::tenant::TenantClient;
+use crate::validate::{Provisional, Verdict, validate_provisionally};
 
 /// A tenant ready to be planned: valid, with its secret values and desired state.
 pub struct Prepared {
@@ -25,44 +27,117 @@ pub struct Prepared {
     pub desired: DesiredState,
 }
 
-/// Loads, validates, reads secrets and renders one tenant file. No request is sent.
-pub fn prepare(file: &Path) -> Result<Prepared> {
+/// A tenant file checked far enough to send read requests for it: it parsed into the model, the
+/// semantic checks passed and every secret value is present. What is left, the schema verdict
+/// and rendering, is [`Checked::finish`].
+pub struct Checked {
+    file: PathBuf,
+    stage: Stage,
+    values: SecretValues,
+    /// `--prune`: delete removed managed actions even if the file does not say `prune: true`.
+    prune: bool,
+}
+
+enum Stage {
+    /// Waiting for the schema verdict.
+    Pending(Provisional),
+    Valid(LoadedTenant),
+}
+
+/// Checks one tenant file and reads its secret values. No request is sent.
+pub fn check(file: &Path) -> Result<Checked> {
     let started = std::time::Instant::now();
-    let tenant = load_valid(file)?;
-    let validated_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let values = crate::secrets::read_all(
-        &tenant.config,
-        tenant.base_dir(),
-        &file.display().to_string(),
-    )?;
-    let desired = crate::state::build::desired(&tenant, &values)?;
+    let stage = match validate_provisionally(file) {
+        Verdict::Pending(p) => Stage::Pending(p),
+        Verdict::Final(validated) => Stage::Valid(accept(file, validated)?),
+    };
+    let tenant = stage.tenant();
+    let label = file.display().to_string();
+    let values = crate::secrets::read_all(&tenant.config, tenant.base_dir(), &label)?;
     tracing::debug!(
         file = %file.display(),
-        validated_ms,
-        prepared_ms = started.elapsed().as_secs_f64() * 1000.0,
-        "tenant file prepared"
+        checked_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "tenant file checked"
     );
-    Ok(Prepared {
+    Ok(Checked {
         file: file.to_path_buf(),
-        tenant,
+        stage,
         values,
-        desired,
+        prune: false,
     })
 }
 
-/// Prepares every file, in order, before the command starts its async runtime: one file on the
+/// Checks, validates fully and renders one tenant file. No request is sent.
+pub fn prepare(file: &Path) -> Result<Prepared> {
+    check(file)?.finish()
+}
+
+impl Stage {
+    fn tenant(&self) -> &LoadedTenant {
+        match self {
+            Stage::Pending(p) => &p.tenant,
+            Stage::Valid(t) => t,
+        }
+    }
+}
+
+impl Checked {
+    /// The tenant as loaded; the schema may still reject it.
+    pub fn tenant(&self) -> &LoadedTenant {
+        self.stage.tenant()
+    }
+
+    /// The triggers whose bindings the plan compares: those the flow lists.
+    pub fn triggers(&self) -> Vec<Trigger> {
+        let flow = self.tenant().config.flow.as_ref();
+        flow.map(|f| f.triggers().into_iter().map(|(t, _)| t).collect())
+            .unwrap_or_default()
+    }
+
+    /// Prunes even if the file does not ask to (`apply --prune`).
+    #[must_use]
+    pub fn pruning(mut self, prune: bool) -> Checked {
+        self.prune |= prune;
+        self
+    }
+
+    /// Waits for the schema verdict (printing the diagnostics `validate` would print) and
+    /// renders the desired state. CPU-bound; blocks while the schema compiles.
+    pub fn finish(self) -> Result<Prepared> {
+        let started = std::time::Instant::now();
+        let tenant = match self.stage {
+            Stage::Valid(t) => t,
+            Stage::Pending(p) => accept(&self.file, p.confirm())?,
+        };
+        let mut desired = crate::state::build::desired(&tenant, &self.values)?;
+        desired.prune |= self.prune;
+        tracing::debug!(
+            file = %self.file.display(),
+            finished_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "tenant file validated and rendered"
+        );
+        Ok(Prepared {
+            file: self.file,
+            tenant,
+            values: self.values,
+            desired,
+        })
+    }
+}
+
+/// Checks every file, in order, before the command starts its async runtime: one file on the
 /// calling thread, several on scoped threads, one per core. The calling thread is already
 /// running; a thread spawned for the work queues behind the schema and TLS threads the command
 /// started, which cost about 3 ms before the first request on 2 cores.
-pub fn prepare_all(files: &[PathBuf]) -> Vec<Result<Prepared>> {
+pub fn check_all(files: &[PathBuf]) -> Vec<Result<Checked>> {
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZero::get)
         .min(files.len());
     if workers <= 1 {
-        return files.iter().map(|f| prepare(f)).collect();
+        return files.iter().map(|f| check(f)).collect();
     }
     let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<Result<Prepared>>>> =
+    let slots: Vec<Mutex<Option<Result<Checked>>>> =
         files.iter().map(|_| Mutex::new(None)).collect();
     let work = || {
         loop {
@@ -70,10 +145,10 @@ pub fn prepare_all(files: &[PathBuf]) -> Vec<Result<Prepared>> {
             let (Some(file), Some(slot)) = (files.get(i), slots.get(i)) else {
                 break;
             };
-            let prepared = prepare(file);
+            let checked = check(file);
             *slot
                 .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(prepared);
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(checked);
         }
     };
     std::thread::scope(|s| {
@@ -88,7 +163,7 @@ pub fn prepare_all(files: &[PathBuf]) -> Vec<Result<Prepared>> {
         .map(|slot| {
             slot.into_inner()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .unwrap_or_else(|| Err(Error::other("preparing the file failed", None)))
+                .unwrap_or_else(|| Err(Error::other("checking the file failed", None)))
         })
         .collect()
 }
@@ -117,12 +192,58 @@ pub fn owner(code: &str) -> Option<Ownership> {
     })
 }
 
+/// Reads the live state and finishes `checked` meanwhile, then plans.
+///
+/// The token request goes first and alone: its TLS handshake is on the critical path, and the
+/// schema compile and rendering, which would take a core from it, fit in the reads' latency
+/// instead. The file's own errors win over any request error, and an invalid file drops the
+/// reads at once. Nothing is written either way.
+pub async fn finish_and_plan(
+    checked: Checked,
+    client: &TenantClient,
+) -> Result<(Prepared, LiveState, Plan)> {
+    let triggers = checked.triggers();
+    let authenticated = client.authenticate().await;
+    let mut finishing = std::pin::pin!(finish_in_background(checked));
+    if let Err(e) = authenticated {
+        finishing.await?;
+        return Err(e.into());
+    }
+    let mut reading = std::pin::pin!(crate::state::read::read(client, &triggers, owner));
+    let (prepared, live) = tokio::select! {
+        prepared = &mut finishing => {
+            let prepared = prepared?;
+            (prepared, reading.await?)
+        }
+        live = &mut reading => {
+            let prepared = finishing.await?;
+            (prepared, live?)
+        }
+    };
+    let plan = plan_against(&prepared, &live)?;
+    Ok((prepared, live, plan))
+}
+
+/// [`Checked::finish`] on the blocking pool, one file per core at a time however many tenants
+/// run.
+async fn finish_in_background(checked: Checked) -> Result<Prepared> {
+    let _slot = crate::runtime::cpu_slot().await;
+    tokio::task::spawn_blocking(move || checked.finish())
+        .await
+        .map_err(|e| Error::other(format!("preparing the tenant file failed: {e}"), None))?
+}
+
 /// Reads the live state the plan needs and computes the plan.
 pub async fn read_and_plan(p: &Prepared, client: &TenantClient) -> Result<(LiveState, Plan)> {
     let triggers: Vec<_> = p.desired.bindings.keys().copied().collect();
     let live = crate::state::read::read(client, &triggers, owner).await?;
+    let plan = plan_against(p, &live)?;
+    Ok((live, plan))
+}
+
+fn plan_against(p: &Prepared, live: &LiveState) -> Result<Plan> {
     let started = std::time::Instant::now();
-    let plan = compute(&p.label(), &p.desired, &live).map_err(|errs| {
+    let plan = compute(&p.label(), &p.desired, live).map_err(|errs| {
         let lines: Vec<String> = errs.iter().map(|e| format!("  {e}")).collect();
         crate::error::Error::other(
             format!(
@@ -138,5 +259,5 @@ pub async fn read_and_plan(p: &Prepared, client: &TenantClient) -> Result<(LiveS
         planned_ms = started.elapsed().as_secs_f64() * 1000.0,
         "plan computed"
     );
-    Ok((live, plan))
+    Ok(plan)
 }

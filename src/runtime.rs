@@ -1,6 +1,10 @@
 //! The async runtime of commands that talk to tenants. The CLI is synchronous; commands that do
 //! HTTP build one runtime for the whole command.
 
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
 use crate::error::{Error, Result};
 
 /// A multi-threaded tokio runtime with I/O and timers.
@@ -17,11 +21,25 @@ pub fn build() -> Result<tokio::runtime::Runtime> {
 /// slot doubles the wall time of the whole run.
 pub const MAX_CONCURRENT_TENANTS: usize = 64;
 
+type Slots = OnceLock<Arc<Semaphore>>;
+
 /// A slot for one tenant's session, held until the session ends.
-pub async fn tenant_slot() -> Option<tokio::sync::OwnedSemaphorePermit> {
-    static SLOTS: std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>> =
-        std::sync::OnceLock::new();
-    let slots = SLOTS
-        .get_or_init(|| std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_TENANTS)));
+pub async fn tenant_slot() -> Option<OwnedSemaphorePermit> {
+    static SLOTS: Slots = OnceLock::new();
+    acquire(&SLOTS, || MAX_CONCURRENT_TENANTS).await
+}
+
+/// A slot for CPU-bound work on the blocking pool (validating and rendering a tenant file), one
+/// per core, so that `plan --all` over hundreds of tenants does not start a thread for each.
+pub async fn cpu_slot() -> Option<OwnedSemaphorePermit> {
+    static SLOTS: Slots = OnceLock::new();
+    acquire(&SLOTS, || {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    })
+    .await
+}
+
+async fn acquire(slots: &'static Slots, size: fn() -> usize) -> Option<OwnedSemaphorePermit> {
+    let slots = slots.get_or_init(|| Arc::new(Semaphore::new(size())));
     slots.clone().acquire_owned().await.ok()
 }

@@ -14,7 +14,7 @@ use crate::cli::ApplyArgs;
 use crate::commands::validate::tenant_files;
 use crate::error::{Error, Result};
 use crate::output;
-use crate::pipeline::{Prepared, read_and_plan};
+use crate::pipeline::{Checked, Prepared, finish_and_plan};
 use crate::plan::Plan;
 use crate::plan::format::human;
 use crate::plan::saved::{SavedPlan, SavedTenant};
@@ -26,17 +26,17 @@ pub fn run(args: &ApplyArgs) -> Result<u8> {
         Some(s) => s.tenants.iter().map(|t| PathBuf::from(&t.file)).collect(),
         None => tenant_files(&args.files)?,
     };
-    let prepared = crate::pipeline::prepare_all(&files);
+    let checked = crate::pipeline::check_all(&files);
     let runtime = crate::runtime::build()?;
     let prune = args.prune;
     let outcomes = runtime.block_on(async move {
         let mut tasks = tokio::task::JoinSet::new();
-        for (i, prepared) in prepared.into_iter().enumerate() {
+        for (i, checked) in checked.into_iter().enumerate() {
             let expected = saved.as_ref().and_then(|s| s.tenants.get(i).cloned());
             let confirm = Confirm {
                 yes: args.yes || saved.is_some(),
             };
-            tasks.spawn(async move { (i, one(prepared, expected, prune, confirm).await) });
+            tasks.spawn(async move { (i, one(checked, expected, prune, confirm).await) });
         }
         let mut out = Vec::new();
         while let Some(Ok(r)) = tasks.join_next().await {
@@ -89,28 +89,26 @@ fn saved_plan(files: &[PathBuf]) -> Result<Option<SavedPlan>> {
 }
 
 async fn one(
-    prepared: Result<Prepared>,
+    checked: Result<Checked>,
     expected: Option<SavedTenant>,
     prune: bool,
     confirm: Confirm,
 ) -> Result<Option<Report>> {
-    let mut prepared = prepared?;
-    if prune {
-        prepared.desired.prune = true;
-    }
-    let conn = crate::connect::connect(&prepared.tenant).await?;
-    let result = plan_and_apply(prepared, expected, confirm, &conn.client).await;
+    let checked = checked?;
+    let conn = crate::connect::connect(checked.tenant()).await?;
+    let result = plan_and_apply(checked, expected, prune, confirm, &conn.client).await;
     conn.close().await;
     result
 }
 
 async fn plan_and_apply(
-    prepared: Prepared,
+    checked: Checked,
     expected: Option<SavedTenant>,
+    prune: bool,
     confirm: Confirm,
     client: &crate::tenant::TenantClient,
 ) -> Result<Option<Report>> {
-    let (live, plan) = read_and_plan(&prepared, client).await?;
+    let (prepared, live, plan) = finish_and_plan(checked.pruning(prune), client).await?;
     if let Some(saved) = &expected {
         check_fresh(&prepared, saved, &plan)?;
     }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crate::cli::{PlanArgs, PlanFormat};
 use crate::commands::validate::tenant_files;
 use crate::error::{Error, Result};
-use crate::pipeline::{Prepared, read_and_plan};
+use crate::pipeline::{Checked, Prepared, finish_and_plan};
 use crate::plan::Plan;
 use crate::plan::format::{human, json, markdown};
 use crate::plan::saved::{SavedPlan, SavedTenant};
@@ -15,9 +15,9 @@ use crate::plan::saved::{SavedPlan, SavedTenant};
 /// Runs `plan`.
 pub fn run(args: &PlanArgs) -> Result<u8> {
     let files = tenant_files(&args.files)?;
-    let prepared = crate::pipeline::prepare_all(&files);
+    let checked = crate::pipeline::check_all(&files);
     let runtime = crate::runtime::build()?;
-    let results = runtime.block_on(plan_files(files, prepared));
+    let results = runtime.block_on(plan_files(files, checked));
     // Nothing is left to wait for; the worker threads end with the process.
     runtime.shutdown_background();
     let mut planned = Vec::new();
@@ -54,16 +54,16 @@ fn render(plans: &[Plan], format: PlanFormat) -> String {
     }
 }
 
-/// Plans every prepared file concurrently; results come back in the order of `files`. Public
+/// Plans every checked file concurrently; results come back in the order of `files`. Public
 /// for the benchmark (`examples/plan_bench.rs`), which measures exactly what the command runs.
 pub async fn plan_files(
     files: Vec<PathBuf>,
-    prepared: Vec<Result<Prepared>>,
+    checked: Vec<Result<Checked>>,
 ) -> Vec<Result<(Prepared, Plan)>> {
     crate::tenant::tls::preload();
     let mut tasks = tokio::task::JoinSet::new();
-    for (i, (file, prepared)) in files.into_iter().zip(prepared).enumerate() {
-        tasks.spawn(async move { (i, plan_one(file, prepared).await) });
+    for (i, (file, checked)) in files.into_iter().zip(checked).enumerate() {
+        tasks.spawn(async move { (i, plan_one(file, checked).await) });
     }
     let mut out: Vec<(usize, Result<(Prepared, Plan)>)> = Vec::new();
     while let Some(joined) = tasks.join_next().await {
@@ -79,18 +79,16 @@ pub async fn plan_files(
     out.into_iter().map(|(_, r)| r).collect()
 }
 
-async fn plan_one(file: PathBuf, prepared: Result<Prepared>) -> Result<(Prepared, Plan)> {
+async fn plan_one(file: PathBuf, checked: Result<Checked>) -> Result<(Prepared, Plan)> {
     let label = file.display().to_string();
-    plan_file(prepared)
-        .await
-        .map_err(|e| naming_file(&label, e))
+    plan_file(checked).await.map_err(|e| naming_file(&label, e))
 }
 
 /// Puts the tenant file in front of an error that does not name it, so that `plan --all` says
 /// which tenant failed (an unreachable host, a rejected token, ...).
 fn naming_file(label: &str, e: Error) -> Error {
     let text = e.to_string();
-    if text.starts_with(label) {
+    if text.starts_with(label) || text.starts_with(&format!("`{label}`")) {
         return e;
     }
     let mut message = format!("{label}: {text}");
@@ -102,12 +100,12 @@ fn naming_file(label: &str, e: Error) -> Error {
     Error::other(message, e.hint().map(str::to_string))
 }
 
-async fn plan_file(prepared: Result<Prepared>) -> Result<(Prepared, Plan)> {
-    let prepared = prepared?;
-    let conn = crate::connect::connect(&prepared.tenant).await?;
-    let result = read_and_plan(&prepared, &conn.client).await;
+async fn plan_file(checked: Result<Checked>) -> Result<(Prepared, Plan)> {
+    let checked = checked?;
+    let conn = crate::connect::connect(checked.tenant()).await?;
+    let result = finish_and_plan(checked, &conn.client).await;
     conn.close().await;
-    let (_, plan) = result?;
+    let (prepared, _, plan) = result?;
     Ok((prepared, plan))
 }
 

@@ -36,7 +36,14 @@ pub fn run(args: &ValidateArgs) -> Result<u8> {
 /// Loads a tenant for a command that needs it valid: on errors, prints every diagnostic and
 /// fails; warnings are printed and tolerated.
 pub fn load_valid(file: &std::path::Path) -> Result<crate::config::load::LoadedTenant> {
-    let (tenant, diags, sources) = crate::validate::validate_file(file);
+    accept(file, crate::validate::validate_file(file))
+}
+
+/// Prints the diagnostics of a validated file; the tenant when none of them is an error.
+pub fn accept(
+    file: &std::path::Path,
+    (tenant, diags, sources): crate::validate::Validated,
+) -> Result<crate::config::load::LoadedTenant> {
     if !diags.is_empty() {
         eprint!(
             "{}",

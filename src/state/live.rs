@@ -69,10 +69,8 @@ pub struct LiveState {
     pub bindings: BTreeMap<String, Vec<LiveBinding>>,
 }
 
-fn deps(list: &[ApiDependency]) -> BTreeMap<String, String> {
-    list.iter()
-        .map(|d| (d.name.clone(), d.version.clone()))
-        .collect()
+fn deps(list: Vec<ApiDependency>) -> BTreeMap<String, String> {
+    list.into_iter().map(|d| (d.name, d.version)).collect()
 }
 
 fn status_name(s: BuildStatus) -> String {
@@ -82,42 +80,40 @@ fn status_name(s: BuildStatus) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn version(v: &ApiVersion) -> LiveVersion {
+fn version(v: ApiVersion) -> LiveVersion {
     LiveVersion {
-        id: v.id.clone(),
+        id: v.id,
         number: v.number,
-        code: v.code.clone(),
-        runtime: v.runtime.clone(),
-        dependencies: deps(&v.dependencies),
+        code: v.code,
+        runtime: v.runtime,
+        dependencies: deps(v.dependencies),
     }
 }
 
 impl LiveAction {
-    /// Normalises an API action; `owner` reads the managed header from its code.
-    pub fn from_api(a: &ApiAction, owner: impl Fn(&str) -> Option<Ownership>) -> LiveAction {
+    /// Normalises an API action; `owner` reads the managed header from its code. Takes the
+    /// action by value: a page holds megabytes of code, moved rather than copied.
+    pub fn from_api(a: ApiAction, owner: impl Fn(&str) -> Option<Ownership>) -> LiveAction {
+        let supported_triggers: Vec<String> =
+            a.supported_triggers.into_iter().map(|t| t.id).collect();
         LiveAction {
-            id: a.id.clone(),
-            name: a.name.clone(),
-            trigger: a
-                .supported_triggers
-                .first()
-                .map(|t| t.id.clone())
-                .unwrap_or_default(),
-            supported_triggers: a.supported_triggers.iter().map(|t| t.id.clone()).collect(),
-            runtime: a.runtime.clone(),
-            code: a.code.clone(),
-            dependencies: deps(&a.dependencies),
-            secret_names: a.secrets.iter().map(|s| s.name.clone()).collect(),
+            id: a.id,
+            name: a.name,
+            trigger: supported_triggers.first().cloned().unwrap_or_default(),
+            supported_triggers,
+            runtime: a.runtime,
+            owner: owner(&a.code),
+            code: a.code,
+            dependencies: deps(a.dependencies),
+            secret_names: a.secrets.into_iter().map(|s| s.name).collect(),
             status: status_name(a.status),
-            updated_at: a.updated_at.clone(),
+            updated_at: a.updated_at,
             // A version whose build failed does not run, whatever `deployed` says.
             deployed: a
                 .deployed_version
-                .as_ref()
                 .filter(|v| v.status != BuildStatus::Failed)
                 .map(version),
             all_changes_deployed: a.all_changes_deployed,
-            owner: owner(&a.code),
         }
     }
 

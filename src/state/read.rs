@@ -32,7 +32,7 @@ pub async fn read(
             .insert(trigger, list.iter().map(LiveBinding::from_api).collect());
     }
     state.actions = actions?
-        .iter()
+        .into_iter()
         .map(|a| LiveAction::from_api(a, owner))
         .collect();
     state

@@ -235,6 +235,12 @@ impl TenantClient {
         self.send_loop(&call, Some(&token)).await
     }
 
+    /// Fetches the access token now, if the credentials need one, rather than with the first
+    /// request. Sends nothing with a given access token.
+    pub async fn authenticate(&self) -> Result<()> {
+        self.bearer().await.map(drop)
+    }
+
     async fn bearer(&self) -> Result<Secret> {
         match &self.inner.credentials {
             Credentials::AccessToken(token) => Ok(token.clone()),

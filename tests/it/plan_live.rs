@@ -891,3 +891,88 @@ fn missing_secret_values_are_listed_together_and_nothing_is_sent() {
     assert!(stderr.contains("OTHER_KEY"), "{stderr}");
     assert_eq!(live.stats().total, 0);
 }
+
+/// Writes a `timeout_ms` below the minimum into the tenant file: the model accepts the file and
+/// only the schema refuses it, so `plan` and `apply` learn of it after their first request.
+fn refused_only_by_the_schema(project: &Project, rel: &str) {
+    let text = std::fs::read_to_string(project.path(rel)).unwrap().replace(
+        "    kind: enrich\n",
+        "    kind: enrich\n    timeout_ms: 50\n",
+    );
+    std::fs::write(project.path(rel), text).unwrap();
+}
+
+/// The diagnostics `validate` prints for a file, without its summary line.
+fn validate_diagnostics(project: &Project, rel: &str) -> String {
+    let out = crate::common::run_in(project.root(), &["validate", rel]);
+    assert_eq!(code(&out), 1);
+    let (_, stderr) = texts(&out);
+    let block = stderr.split("\n\n").next().unwrap_or_default().to_string();
+    assert!(block.contains("error[invalid-value]"), "{stderr}");
+    block
+}
+
+#[test]
+fn a_file_only_the_schema_refuses_is_reported_as_validate_reports_it_and_nothing_is_written() {
+    let live = Live::start(options());
+    let project = Project::new();
+    let rel = project.tenant("acme", &live.base());
+    refused_only_by_the_schema(&project, &rel);
+    let want = validate_diagnostics(&project, &rel);
+    for args in [vec!["plan", &rel], vec!["apply", &rel, "--yes", "--prune"]] {
+        let out = crate::common::run_in(project.root(), &args);
+        let (stdout, stderr) = texts(&out);
+        assert_eq!(code(&out), 1, "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        assert!(
+            stderr.starts_with(&want),
+            "{args:?}:\n{stderr}\nwant:\n{want}"
+        );
+        assert_eq!(stderr.matches("error[").count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(&format!("error: `{rel}` has 1 error(s); fix them first")),
+            "{stderr}"
+        );
+    }
+    assert_eq!(writes(&live.stats()), 0);
+}
+
+#[test]
+fn the_file_s_own_errors_win_over_a_refused_token() {
+    let live = Live::start(options());
+    let project = Project::new();
+    let rel = project.tenant("acme", &live.base());
+    refused_only_by_the_schema(&project, &rel);
+    std::fs::write(project.path("tenants/creds/secret"), "not-the-secret").unwrap();
+    let want = validate_diagnostics(&project, &rel);
+    let out = project.plan(&[&rel]);
+    let (_, stderr) = texts(&out);
+    assert_eq!(code(&out), 1);
+    assert!(stderr.starts_with(&want), "{stderr}");
+    assert!(!stderr.contains("401"), "{stderr}");
+    assert!(!stderr.contains("not-the-secret"), "{stderr}");
+}
+
+#[test]
+fn warnings_of_a_valid_file_are_printed_once_before_the_plan() {
+    let live = Live::start(options());
+    let project = Project::new();
+    // An unused secret is a warning; everything else about the file is valid.
+    let rel = project.tenant_with("acme", &live.base(), "");
+    let text = std::fs::read_to_string(project.path(&rel))
+        .unwrap()
+        .replace(
+            "  CRM_API_KEY: { file: creds/crm }\n",
+            "  CRM_API_KEY: { file: creds/crm }\n  SPARE: { file: creds/crm }\n",
+        );
+    std::fs::write(project.path(&rel), text).unwrap();
+    let out = project.plan(&[&rel]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(code(&out), 0, "{stderr}");
+    assert_eq!(
+        stderr.matches("warning[unused-secret]").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stdout.contains("+ create"), "{stdout}");
+}
