@@ -29,8 +29,9 @@ pub async fn tenant_slot() -> Option<OwnedSemaphorePermit> {
     acquire(&SLOTS, || MAX_CONCURRENT_TENANTS).await
 }
 
-/// A slot for CPU-bound work on the blocking pool (validating and rendering a tenant file), one
-/// per core, so that `plan --all` over hundreds of tenants does not start a thread for each.
+/// A slot for CPU-bound work on a thread of its own (validating and rendering a tenant file),
+/// one per core, so that `plan --all` over hundreds of tenants does not start a thread for each
+/// at once.
 pub async fn cpu_slot() -> Option<OwnedSemaphorePermit> {
     static SLOTS: Slots = OnceLock::new();
     acquire(&SLOTS, || {
