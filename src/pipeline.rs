@@ -211,13 +211,15 @@ pub async fn finish_and_plan(
     }
     let mut reading = std::pin::pin!(crate::state::read::read(client, &triggers, owner));
     let (prepared, live) = tokio::select! {
-        prepared = &mut finishing => {
-            let prepared = prepared?;
-            (prepared, reading.await?)
-        }
+        // The reads first: their requests leave before the finish thread is started.
+        biased;
         live = &mut reading => {
             let prepared = finishing.await?;
             (prepared, live?)
+        }
+        prepared = &mut finishing => {
+            let prepared = prepared?;
+            (prepared, reading.await?)
         }
     };
     let plan = plan_against(&prepared, &live)?;
