@@ -94,8 +94,7 @@ async fn one(
     prune: bool,
     confirm: Confirm,
 ) -> Result<Option<Report>> {
-    let checked = checked?;
-    let conn = crate::connect::connect(checked.tenant()).await?;
+    let (checked, conn) = crate::pipeline::connect(checked?).await?;
     let result = plan_and_apply(checked, expected, prune, confirm, &conn.client).await;
     conn.close().await;
     result

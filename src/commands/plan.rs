@@ -101,8 +101,7 @@ fn naming_file(label: &str, e: Error) -> Error {
 }
 
 async fn plan_file(checked: Result<Checked>) -> Result<(Prepared, Plan)> {
-    let checked = checked?;
-    let conn = crate::connect::connect(checked.tenant()).await?;
+    let (checked, conn) = crate::pipeline::connect(checked?).await?;
     let result = finish_and_plan(checked, &conn.client).await;
     conn.close().await;
     let (prepared, _, plan) = result?;

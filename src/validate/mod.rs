@@ -42,7 +42,7 @@ pub fn validate_file(path: &std::path::Path) -> Validated {
 /// [`load::load_deferring_schema`]).
 pub struct Provisional {
     pub tenant: LoadedTenant,
-    /// Warnings of the loader, printed with the verdict.
+    /// What the loader reported (never an error on this path), printed with the verdict.
     load: Vec<Diagnostic>,
     /// Warnings of the semantic checks, which `validate` shows only for a schema-valid tenant.
     semantic: Vec<Diagnostic>,
@@ -84,16 +84,15 @@ pub fn validate_provisionally(path: &std::path::Path) -> Verdict {
 }
 
 impl Provisional {
-    /// Waits for the schema verdict: the tenant and its warnings, or what `validate` reports
-    /// (the schema's errors and the loader's diagnostics; semantic checks do not run then).
+    /// Waits for the schema verdict: the tenant and its warnings, or, when the schema finds an
+    /// error, exactly what [`validate_file`] reports (which does not follow the includes of a
+    /// file the schema refuses, so the file is validated again rather than patched up here).
     pub fn confirm(self) -> Validated {
         let mut found = self.schema.check(&self.tenant.files);
-        found.extend(self.load);
         if found.iter().any(Diagnostic::is_error) {
-            let sources = sources_of(&self.tenant);
-            sort(&mut found);
-            return (None, found, sources);
+            return validate_file(self.tenant.path());
         }
+        found.extend(self.load);
         found.extend(self.semantic);
         sort(&mut found);
         let sources = sources_of(&self.tenant);

@@ -951,14 +951,63 @@ fn the_file_s_own_errors_win_over_a_refused_token() {
     assert!(stderr.starts_with(&want), "{stderr}");
     assert!(!stderr.contains("401"), "{stderr}");
     assert!(!stderr.contains("not-the-secret"), "{stderr}");
+    // The token request was sent and refused: the file's errors won, not a lack of traffic.
+    assert_eq!(count(&live.stats(), "POST /oauth/token"), 1);
 }
 
 #[test]
-fn warnings_of_a_valid_file_are_printed_once_before_the_plan() {
+fn the_file_s_own_errors_win_over_missing_credentials_and_a_missing_secret() {
     let live = Live::start(options());
     let project = Project::new();
-    // An unused secret is a warning; everything else about the file is valid.
-    let rel = project.tenant_with("acme", &live.base(), "");
+    let rel = project.tenant("acme", &live.base());
+    refused_only_by_the_schema(&project, &rel);
+    let want = validate_diagnostics(&project, &rel);
+    // No client secret: the connection cannot be set up.
+    std::fs::rename(
+        project.path("tenants/creds/secret"),
+        project.path("tenants/creds/secret.away"),
+    )
+    .unwrap();
+    for args in [vec!["plan", &rel], vec!["apply", &rel, "--yes"]] {
+        let out = crate::common::run_in(project.root(), &args);
+        let (_, stderr) = texts(&out);
+        assert_eq!(code(&out), 1, "{args:?}");
+        assert!(stderr.starts_with(&want), "{args:?}:\n{stderr}");
+    }
+    // The credentials back, a secret value missing instead.
+    std::fs::rename(
+        project.path("tenants/creds/secret.away"),
+        project.path("tenants/creds/secret"),
+    )
+    .unwrap();
+    std::fs::remove_file(project.path("tenants/creds/crm")).unwrap();
+    let out = project.plan(&[&rel]);
+    let (_, stderr) = texts(&out);
+    assert_eq!(code(&out), 1);
+    assert!(stderr.starts_with(&want), "{stderr}");
+    assert_eq!(live.stats().total, 0);
+}
+
+#[test]
+fn warnings_are_printed_once_even_when_the_tenant_cannot_be_reached() {
+    let live = Live::start(options());
+    let project = Project::new();
+    let rel = with_an_unused_secret(&project, &live.base());
+    std::fs::remove_file(project.path("tenants/creds/secret")).unwrap();
+    let out = project.plan(&[&rel]);
+    let (_, stderr) = texts(&out);
+    assert_eq!(code(&out), 1);
+    assert_eq!(
+        stderr.matches("warning[unused-secret]").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("creds/secret"), "{stderr}");
+}
+
+/// The standard tenant with a second secret no action uses (a warning, nothing else).
+fn with_an_unused_secret(project: &Project, domain: &str) -> String {
+    let rel = project.tenant("acme", domain);
     let text = std::fs::read_to_string(project.path(&rel))
         .unwrap()
         .replace(
@@ -966,6 +1015,14 @@ fn warnings_of_a_valid_file_are_printed_once_before_the_plan() {
             "  CRM_API_KEY: { file: creds/crm }\n  SPARE: { file: creds/crm }\n",
         );
     std::fs::write(project.path(&rel), text).unwrap();
+    rel
+}
+
+#[test]
+fn warnings_of_a_valid_file_are_printed_once_with_the_plan() {
+    let live = Live::start(options());
+    let project = Project::new();
+    let rel = with_an_unused_secret(&project, &live.base());
     let out = project.plan(&[&rel]);
     let (stdout, stderr) = texts(&out);
     assert_eq!(code(&out), 0, "{stderr}");

@@ -193,6 +193,13 @@ fn the_provisional_check_and_its_schema_verdict_equal_validate() {
         assert!(deferred.contains(name), "{name} not deferred: {deferred:?}");
     }
     assert!(!deferred.contains("unknown_top_key.yaml"));
+    // Deferred, with its fragment loaded, which `validate` does not do for a file the schema
+    // refuses: the verdict must still be `validate`'s one error (compared above).
+    let with_include = fixture("invalid/schema_range_with_include/tenant.yaml");
+    match validate_provisionally(&with_include) {
+        Verdict::Pending(p) => assert_eq!(p.tenant.files.len(), 2),
+        Verdict::Final(_) => panic!("schema_range_with_include was not deferred"),
+    }
 }
 
 #[test]
