@@ -1,5 +1,5 @@
-//! Conformance: replays every interaction of every recording in `../shared/reference/recordings/`
-//! (go-vcr YAML and nock JSON) in order against a fresh emulator, and checks the status code and
+//! Conformance: replays every interaction of every recording in `tests/fixtures/recordings/`
+//! (go-vcr YAML and nock JSON; provenance and licences in its README) in order against a fresh emulator, and checks the status code and
 //! the response body's shape: same keys in the same order, same JSON types, same values except
 //! ids (UUIDs, mapped recorded → emulator as they appear) and timestamps.
 //!
@@ -73,7 +73,7 @@ struct Interaction {
 }
 
 fn recordings_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/recordings")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/recordings")
 }
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
