@@ -14,7 +14,6 @@ mod leaks;
 mod plan_live;
 mod plan_pure;
 mod render;
-mod scale;
 mod tenant;
 mod testcmd;
 mod validate;

@@ -5,7 +5,7 @@
 //! counting only Management API requests (the token request is outside the bucket).
 //! Target: zero 429s and within 1.2× of the minimum.
 //!
-//! Run with `cargo run --release --example apply_bench [ACTIONS]` (default 50).
+//! Run with `cargo bench --bench apply_bench [-- ACTIONS]` (default 50).
 
 use std::path::Path;
 use std::sync::Arc;

@@ -6,7 +6,7 @@
 //! with a generous client-side `rate_limit` and without one (then the client lets two requests go
 //! before the server's first answer, which is all a plan of up to 100 actions needs).
 //!
-//! Run: `cargo run --release --example plan_bench`.
+//! Run: `cargo bench --bench plan_bench`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,6 @@
 //! Runs 200 test cases through the 6-action flow of `tenants/local.yaml` and prints the time.
 //!
-//! Run with `cargo run --example test_bench` (or `--release`). Target: under 3 s, which needs one Node
+//! Run with `cargo bench --bench test_bench`. Target: under 3 s, which needs one Node
 //! process for the whole run rather than one per case. The time covers loading and validating
 //! the tenant, rendering the flow, the Node run and judging every case.
 

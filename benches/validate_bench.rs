@@ -1,5 +1,5 @@
 //! Benchmark: validate a generated tenant of 500 actions spread over 20 included fragments.
-//! Prints the median of several runs. Run: `cargo run --release --example validate_bench`.
+//! Prints the median of several runs. Run: `cargo bench --bench validate_bench`.
 
 use std::fmt::Write as _;
 use std::time::Instant;

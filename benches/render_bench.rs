@@ -1,6 +1,6 @@
 //! Renders 500 actions (100 of each generated kind) and prints the time taken.
 //!
-//! Run with `cargo run --release --example render_bench`. Target: under 100 ms. Fingerprints are
+//! Run with `cargo bench --bench render_bench`. Target: under 100 ms. Fingerprints are
 //! computed by the caller (Argon2id is slow on purpose) and are not part of rendering.
 
 use std::collections::BTreeMap;
