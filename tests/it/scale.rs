@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use loginflow::emulator::{Emulator, EmulatorOptions};
+use loginflow_emulator::{Emulator, EmulatorOptions};
 
 use crate::common::loginflow;
 
@@ -17,13 +17,7 @@ fn peak_kib(stderr: &str) -> Option<u64> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_hundred_tenants() {
-    let emu = Emulator::start(EmulatorOptions {
-        build_ms: 0,
-        rate_limit: None,
-        ..EmulatorOptions::default()
-    })
-    .await
-    .unwrap();
+    let emu = Emulator::start(EmulatorOptions::fast()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let tenants = dir.path().join("tenants");
     std::fs::create_dir_all(&tenants).unwrap();
