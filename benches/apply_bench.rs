@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use loginflow::apply::apply;
-use loginflow::emulator::{Emulator, EmulatorOptions, RateLimitSpec};
 use loginflow::pipeline::{prepare, read_and_plan};
+use loginflow_emulator::{Emulator, EmulatorOptions, RateLimitSpec};
 
 type BoxResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 

@@ -12,8 +12,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use loginflow::emulator::model::{Action, Build, State, TriggerRef};
-use loginflow::emulator::{Emulator, EmulatorOptions, state_file};
+use loginflow_emulator::model::{Action, Build, State, TriggerRef};
+use loginflow_emulator::{Emulator, EmulatorOptions, state_file};
 
 const LATENCY_MS: u64 = 50;
 const RUNS: usize = 5;
@@ -84,11 +84,9 @@ async fn setup(dir: &Path, tenants: usize, live_actions: usize, limit: bool) -> 
         state_file::write(&state_path, &state_file::encode(&live_state(live_actions)))
             .expect("write the emulator state");
         let emu = Emulator::start(EmulatorOptions {
-            build_ms: 0,
-            rate_limit: None,
             latency_ms: LATENCY_MS,
             state_file: Some(state_path),
-            ..EmulatorOptions::default()
+            ..EmulatorOptions::fast()
         })
         .await
         .expect("start an emulator");

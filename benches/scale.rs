@@ -11,7 +11,7 @@
 use std::process::Command;
 use std::time::Instant;
 
-use loginflow::emulator::{Emulator, EmulatorOptions};
+use loginflow_emulator::{Emulator, EmulatorOptions};
 
 /// The `loginflow` binary built for this run, with colour and inherited logging turned off.
 fn loginflow() -> Command {
@@ -34,13 +34,7 @@ fn main() {
 }
 
 async fn two_hundred_tenants() {
-    let emu = Emulator::start(EmulatorOptions {
-        build_ms: 0,
-        rate_limit: None,
-        ..EmulatorOptions::default()
-    })
-    .await
-    .unwrap();
+    let emu = Emulator::start(EmulatorOptions::fast()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let tenants = dir.path().join("tenants");
     std::fs::create_dir_all(&tenants).unwrap();

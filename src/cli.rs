@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use loginflow_emulator::{EmulatorOptions, FaultSpec, RateLimitSpec};
 
 use crate::commands;
 use crate::error::Error;
@@ -45,7 +46,66 @@ pub enum Command {
     /// Write the generated Actions for review (to stdout, or one file per action with `--out`).
     Render(RenderArgs),
     /// Run the embedded local tenant (an Auth0 Management API emulator) on loopback.
-    Emulator(commands::emulator::EmulatorArgs),
+    Emulator(EmulatorArgs),
+}
+
+/// Arguments of `emulator`.
+#[derive(Debug, clap::Args)]
+pub struct EmulatorArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// State file; the tenant persists there across restarts.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Build time of a draft in milliseconds.
+    #[arg(long, default_value_t = 50)]
+    pub build_ms: u64,
+    /// Token bucket as BURST/PER_SECOND (default 10/2, like a development tenant).
+    #[arg(long, value_parser = str::parse::<RateLimitSpec>, conflicts_with = "no_rate_limit")]
+    pub rate_limit: Option<RateLimitSpec>,
+    /// Disable rate limiting.
+    #[arg(long)]
+    pub no_rate_limit: bool,
+    /// Extra latency per API request in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Faults to inject, e.g. `429=3,5xx=0.1,drop=0.05,fail-builds=0.5` (see the docs).
+    #[arg(long, value_parser = str::parse::<FaultSpec>)]
+    pub faults: Option<FaultSpec>,
+    /// The accepted client id (the secret comes from LOGINFLOW_EMULATOR_CLIENT_SECRET, default `local`).
+    #[arg(long, default_value = "local")]
+    pub client_id: String,
+    /// Serve HTTPS with a self-signed certificate written to --cert-dir.
+    #[arg(long, requires = "cert_dir")]
+    pub tls: bool,
+    /// Where --tls writes its certificate.
+    #[arg(long)]
+    pub cert_dir: Option<PathBuf>,
+}
+
+impl EmulatorArgs {
+    /// The resolved settings, with the client secret from the environment.
+    pub fn settings(self) -> commands::emulator::Settings {
+        let options = EmulatorOptions {
+            client_id: self.client_id,
+            client_secret: commands::emulator::client_secret(),
+            build_ms: self.build_ms,
+            rate_limit: if self.no_rate_limit {
+                None
+            } else {
+                Some(self.rate_limit.unwrap_or_default())
+            },
+            latency_ms: self.latency_ms,
+            faults: self.faults.unwrap_or_default(),
+            state_file: self.state,
+            tls_cert_dir: if self.tls { self.cert_dir } else { None },
+        };
+        commands::emulator::Settings {
+            port: self.port,
+            options,
+        }
+    }
 }
 
 /// Arguments of `completions`.
@@ -255,7 +315,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Hasura(args) => match &args.command {
             HasuraCommand::JwtConfig(args) => commands::hasura::jwt_config(args),
         },
-        Command::Emulator(args) => commands::emulator::run(&args),
+        Command::Emulator(args) => commands::emulator::run(args.settings()),
     }
 }
 

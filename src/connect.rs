@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use crate::config::load::LoadedTenant;
 use crate::config::target::Target;
-use crate::emulator::{Emulator, EmulatorOptions, RateLimitSpec};
 use crate::error::{Error, Result};
 use crate::tenant::{ClientConfig, Credentials, Secret, TenantClient};
+use loginflow_emulator::{Emulator, EmulatorOptions, RateLimitSpec};
 
 /// The client id and secret of the embedded local tenant.
 pub const LOCAL_CLIENT: &str = "local";

@@ -26,6 +26,9 @@ pub enum Error {
     /// A request to a tenant failed.
     #[error(transparent)]
     Tenant(#[from] crate::tenant::Error),
+    /// The embedded emulator could not start or save its state.
+    #[error(transparent)]
+    Emulator(#[from] loginflow_emulator::Error),
     /// Node.js could not run the Actions.
     #[error(transparent)]
     Node(#[from] crate::node::NodeError),
@@ -56,6 +59,7 @@ impl Error {
     pub fn hint(&self) -> Option<&str> {
         match self {
             Error::Other { hint, .. } => hint.as_deref(),
+            Error::Emulator(e) => e.hint(),
             Error::Node(
                 crate::node::NodeError::Missing { .. } | crate::node::NodeError::TooOld { .. },
             ) => Some(

@@ -1,6 +1,6 @@
 //! The shape of the Auth0 post-login `event` object, for checking paths like
 //! `user.app_metadata.org_id` at validate time. Field list: the post-login event reference
-//! (https://auth0.com/docs/customize/actions/explore-triggers/signup-and-login-triggers/login-trigger/post-login-event-object).
+//! (<https://auth0.com/docs/customize/actions/explore-triggers/signup-and-login-triggers/login-trigger/post-login-event-object>).
 
 /// How deep a known field lets a path go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,6 @@ pub mod commands;
 pub mod config;
 pub mod connect;
 pub mod diagnostics;
-pub mod emulator;
 pub mod error;
 pub mod event_paths;
 pub mod fingerprint;

@@ -1,19 +1,35 @@
-//! Helpers shared by the integration tests: paths, running the real binary.
+//! Helpers shared by the integration tests: paths, running the real binary, an emulator to run
+//! it against.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// A plain HTTP client for tests (with the crypto provider loginflow installs).
-pub fn http() -> reqwest::Client {
-    http_builder().build().unwrap()
+use loginflow_emulator::{Emulator, EmulatorOptions};
+
+/// The emulator crate's test helpers (an HTTP client with the crypto provider loginflow
+/// installs, tokens, an authenticated API client): one copy for both crates' tests.
+#[path = "../../crates/loginflow-emulator/tests/it/support.rs"]
+pub mod emulator;
+
+pub use emulator::http;
+
+/// An emulator on a runtime of its own (2 workers), so that the test thread can run the binary
+/// synchronously while the emulator answers it.
+pub fn emulator_on_runtime(opts: EmulatorOptions) -> (tokio::runtime::Runtime, Emulator) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let emu = rt.block_on(Emulator::start(opts)).unwrap();
+    (rt, emu)
 }
 
-/// A client builder for tests that need options.
-pub fn http_builder() -> reqwest::ClientBuilder {
-    loginflow::tenant::install_crypto_provider();
-    reqwest::Client::builder()
+/// A Management API access token from the emulator at `base`, for client `local` with `secret`.
+pub async fn emulator_token(base: &str, secret: &str) -> String {
+    emulator::get_token_with(&http(), base, secret).await
 }
 
 /// The project root.

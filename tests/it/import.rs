@@ -6,11 +6,13 @@ use reqwest::Method;
 use serde_json::json;
 
 use crate::common::loginflow;
-use crate::emulator::support::{Client, fast};
+use loginflow_emulator::EmulatorOptions;
+
+use crate::common::emulator::Client;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn import_then_plan_shows_only_adoption() {
-    let emu = Client::start(fast()).await;
+    let emu = Client::start(EmulatorOptions::fast()).await;
     let mut ids = Vec::new();
     for name in ["legacy-a", "legacy b"] {
         let body = json!({

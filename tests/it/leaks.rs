@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use loginflow::emulator::{Emulator, EmulatorOptions};
+use loginflow_emulator::{Emulator, EmulatorOptions};
 use serde_json::Value;
 
 use crate::common::loginflow;
@@ -120,20 +120,6 @@ impl Audit {
     }
 }
 
-async fn token(base: &str) -> String {
-    let body = serde_json::json!({"grant_type": "client_credentials", "client_id": "local", "client_secret": CLIENT_SECRET, "audience": format!("{base}/api/v2/")});
-    let v: Value = crate::common::http()
-        .post(format!("{base}/oauth/token"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["access_token"].as_str().unwrap().to_string()
-}
-
 async fn request_log(base: &str) -> Vec<Value> {
     let v: Value = reqwest::get(format!("{base}/__emulator/requests"))
         .await
@@ -162,13 +148,11 @@ async fn set_faults(base: &str, spec: &str) {
 async fn no_command_leaks_a_secret_or_token() {
     let opts = EmulatorOptions {
         client_secret: CLIENT_SECRET.into(),
-        build_ms: 0,
-        rate_limit: None,
-        ..EmulatorOptions::default()
+        ..EmulatorOptions::fast()
     };
     let emu = Emulator::start(opts).await.unwrap();
     let base = emu.base_url();
-    let tok = token(&base).await;
+    let tok = crate::common::emulator_token(&base, CLIENT_SECRET).await;
     let mut a = Audit::new(&base);
 
     assert_eq!(a.run("validate", &["validate", "t.yaml"], None), 0);

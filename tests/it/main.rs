@@ -7,7 +7,6 @@
 mod adopt;
 mod apply;
 mod common;
-mod emulator;
 mod fuzz;
 mod import;
 mod leaks;

@@ -7,12 +7,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use loginflow::emulator::model::{Action, Binding, Build, State, TriggerRef};
-use loginflow::emulator::{Emulator, EmulatorOptions, Stats};
 use loginflow::tenant::{ClientConfig, Credentials, Secret, TenantClient};
+use loginflow_emulator::model::{Action, Binding, Build, State, TriggerRef};
+use loginflow_emulator::{Emulator, EmulatorOptions, Stats};
 use serde_json::{Value, json};
 
-use crate::common::{loginflow, texts};
+use crate::common::{emulator_on_runtime, emulator_token, loginflow, texts};
 
 /// The emulator's client secret; also the content of the tenant's credential file.
 const CLIENT_SECRET: &str = "emu-client-secret-4d1e";
@@ -29,20 +29,13 @@ struct Live {
 fn options() -> EmulatorOptions {
     EmulatorOptions {
         client_secret: CLIENT_SECRET.into(),
-        build_ms: 0,
-        rate_limit: None,
-        ..EmulatorOptions::default()
+        ..EmulatorOptions::fast()
     }
 }
 
 impl Live {
     fn start(opts: EmulatorOptions) -> Live {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let emu = rt.block_on(Emulator::start(opts)).unwrap();
+        let (rt, emu) = emulator_on_runtime(opts);
         Live {
             rt,
             emu: Some(emu),
@@ -55,9 +48,9 @@ impl Live {
     fn with_state(state: &State) -> Live {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.json");
-        loginflow::emulator::state_file::write(
+        loginflow_emulator::state_file::write(
             &path,
-            &loginflow::emulator::state_file::encode(state),
+            &loginflow_emulator::state_file::encode(state),
         )
         .unwrap();
         let mut live = Live::start(EmulatorOptions {
@@ -84,22 +77,10 @@ impl Live {
     fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
         let base = self.base();
         self.rt.block_on(async move {
-            let http = crate::common::http();
-            let token: Value = http
-                .post(format!("{base}/oauth/token"))
-                .json(
-                    &json!({"grant_type": "client_credentials", "client_id": "local",
-                    "client_secret": CLIENT_SECRET, "audience": format!("{base}/api/v2/")}),
-                )
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let mut req = http
+            let token = emulator_token(&base, CLIENT_SECRET).await;
+            let mut req = crate::common::http()
                 .request(method, format!("{base}{path}"))
-                .bearer_auth(token["access_token"].as_str().unwrap());
+                .bearer_auth(token);
             if let Some(b) = body {
                 req = req.json(&b);
             }
@@ -480,21 +461,9 @@ fn saved_plan_holds_fingerprints_but_no_secret_or_token() {
     // A new secret value: a secrets update, visible only through its fingerprint.
     std::fs::write(project.path("tenants/creds/crm"), "rotated-crm-key-55aa").unwrap();
     // A ready token instead of client credentials, so the test knows the token to look for.
-    let token = live.rt.block_on(async {
-        let v: Value = crate::common::http()
-            .post(format!("{}/oauth/token", live.base()))
-            .json(
-                &json!({"grant_type": "client_credentials", "client_id": "local",
-                "client_secret": CLIENT_SECRET, "audience": format!("{}/api/v2/", live.base())}),
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        v["access_token"].as_str().unwrap().to_string()
-    });
+    let token = live
+        .rt
+        .block_on(emulator_token(&live.base(), CLIENT_SECRET));
     std::fs::write(project.path("tenants/creds/token"), &token).unwrap();
     let text = std::fs::read_to_string(project.path(&rel))
         .unwrap()

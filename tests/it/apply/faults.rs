@@ -136,13 +136,13 @@ fn failed_builds_fail_cleanly_and_bind_nothing_new() {
 #[test]
 fn a_development_bucket_paced_by_hints_alone_draws_no_429() {
     for configured in [None, Some((10, 2.0))] {
-        let env = Env::with(loginflow::emulator::EmulatorOptions {
+        let env = Env::with(loginflow_emulator::EmulatorOptions {
             latency_ms: 20,
-            rate_limit: Some(loginflow::emulator::RateLimitSpec {
+            rate_limit: Some(loginflow_emulator::RateLimitSpec {
                 burst: 10,
                 per_second: 2.0,
             }),
-            ..fast()
+            ..options()
         });
         let names: Vec<String> = (0..12).map(|i| format!("a{i:02}")).collect();
         let mut t = Tenant::new(names.iter().map(|n| Act::claims(n, "1")).collect());

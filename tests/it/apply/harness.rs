@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
-use loginflow::emulator::{Emulator, EmulatorOptions, RateLimitSpec};
+use loginflow_emulator::{Emulator, EmulatorOptions, RateLimitSpec};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::common::{loginflow, texts};
+use crate::common::{emulator_on_runtime, emulator_token, loginflow, texts};
 
 /// One action of a generated tenant file.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,44 +88,25 @@ pub struct Env {
     token: String,
 }
 
-/// Fast emulator options: no rate limit, short builds.
-pub fn fast() -> EmulatorOptions {
+/// The harness's emulator: no rate limit, and builds that take a little time (20 ms), so that
+/// apply's waits for `built` are exercised.
+pub fn options() -> EmulatorOptions {
     EmulatorOptions {
         build_ms: 20,
-        rate_limit: None,
-        ..EmulatorOptions::default()
+        ..EmulatorOptions::fast()
     }
 }
 
 impl Env {
     pub fn new() -> Env {
-        Env::with(fast())
+        Env::with(options())
     }
 
     pub fn with(opts: EmulatorOptions) -> Env {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let emu = rt.block_on(Emulator::start(opts)).unwrap();
+        let (rt, emu) = emulator_on_runtime(opts);
         let base = emu.base_url();
         let http = crate::common::http();
-        let token = rt.block_on(async {
-            let body: Value = http
-                .post(format!("{base}/oauth/token"))
-                .json(
-                    &json!({"grant_type": "client_credentials", "client_id": "local",
-                    "client_secret": "local", "audience": format!("{base}/api/v2/")}),
-                )
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            body["access_token"].as_str().unwrap().to_string()
-        });
+        let token = rt.block_on(emulator_token(&base, "local"));
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("id"), "local").unwrap();
         std::fs::write(dir.path().join("secret"), "local").unwrap();

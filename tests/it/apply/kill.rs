@@ -5,7 +5,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use loginflow::emulator::EmulatorOptions;
+use loginflow_emulator::EmulatorOptions;
 
 use crate::common::loginflow;
 
@@ -44,8 +44,7 @@ fn killed_at_twenty_points_a_rerun_converges() {
     let env = Env::with(EmulatorOptions {
         build_ms: 60,
         latency_ms: 3,
-        rate_limit: None,
-        ..EmulatorOptions::default()
+        ..EmulatorOptions::fast()
     });
     env.write(&v1());
     env.apply_ok(&[]);

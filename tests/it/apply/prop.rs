@@ -113,10 +113,9 @@ proptest! {
         edits in prop::collection::vec(any::<bool>(), POOL.len()),
         foreign_bound in any::<(bool, bool)>(),
     ) {
-        let env = Env::with(loginflow::emulator::EmulatorOptions {
+        let env = Env::with(loginflow_emulator::EmulatorOptions {
             build_ms: 5,
-            rate_limit: None,
-            ..loginflow::emulator::EmulatorOptions::default()
+            ..loginflow_emulator::EmulatorOptions::fast()
         });
         // Foreign objects: a deployed action and an undeployed draft, maybe bound.
         env.foreign("f-live", true);

@@ -13,11 +13,11 @@
 
 use std::fmt::Write as _;
 
-use loginflow::emulator::{EmulatorOptions, RateLimitSpec};
+use loginflow_emulator::{EmulatorOptions, RateLimitSpec};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::support::{Client, fast};
+use super::support::Client;
 
 /// 2001-09-09T01:46:40Z: builds and versions that are over.
 const PAST: u64 = 1_000_000_000_000_000_000;
@@ -232,7 +232,7 @@ impl Transcript {
 
 fn snapshot_settings(filter_fresh: bool) -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path("../snapshots/emulator");
+    settings.set_snapshot_path("../snapshots");
     settings.set_prepend_module_to_snapshot(false);
     if filter_fresh {
         settings.add_filter(
@@ -257,7 +257,7 @@ async fn responses_are_byte_identical() {
             burst: 100_000,
             per_second: 1000.0,
         }),
-        ..fast()
+        ..EmulatorOptions::fast()
     })
     .await;
     let mut t = Transcript {

@@ -1,5 +1,8 @@
-//! The embedded local tenant: an emulator of the Auth0 Management API's Actions endpoints
-//! (SPEC section 7), faithful to `reference/auth0-management-api.md` and the recorded traffic.
+//! An emulator of the Auth0 Management API's Actions endpoints, for testing Auth0 Actions
+//! tooling without a tenant: faithful to Auth0's documented behaviour and to the recorded traffic
+//! of real clients (`tests/fixtures/recordings/`, replayed by the conformance test). The
+//! `loginflow` CLI uses it for `domain: local` and `loginflow emulator`; see the README for what
+//! it reproduces and what it does not.
 //!
 //! It serves on 127.0.0.1 only: `POST /oauth/token` (client `local`/`local` by default) and,
 //! under `/api/v2`, actions (list with `actionName`/`triggerId`/`deployed`/`installed` filters,
@@ -11,15 +14,27 @@
 //! (see [`state_file`]); faults can be injected (see [`faults`]); `/__emulator/*` exposes stats,
 //! the request log and runtime controls (see [`routes::admin`]).
 //!
+//! ```no_run
+//! # async fn demo() -> loginflow_emulator::Result<()> {
+//! use loginflow_emulator::{Emulator, EmulatorOptions};
+//! let emulator = Emulator::start(EmulatorOptions::default()).await?;
+//! let base = emulator.base_url(); // http://127.0.0.1:PORT; client `local`, secret `local`
+//! # let _ = base;
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Known differences from the real service, all deliberate: tokens are opaque (not JWTs) and
 //! scopes are not enforced; deploys complete at once (`deployed_version.deployed` is `true` on
-//! the next read); the test endpoint does not run code; messages the reference marks
-//! "unverified" (duplicate name 409, invalid runtime, unknown version or binding ref) are our
-//! best guess in Auth0's style. Secrets keep Auth0's recorded order (kept names first, new names
-//! appended), not name order.
+//! the next read); the test endpoint does not run code; messages the real API's documentation
+//! does not pin down (duplicate name 409, invalid runtime, unknown version or binding ref) are
+//! our best guess in Auth0's style. Secrets keep Auth0's recorded order (kept names first, new
+//! names appended), not name order.
 
 pub mod build;
 pub mod clock;
+pub mod error;
 pub mod errors;
 pub mod faults;
 mod ids;
@@ -51,11 +66,11 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
+pub use error::{Error, Result};
 pub use faults::FaultSpec;
 pub use options::{EmulatorOptions, RateLimitSpec};
 pub use stats::Stats;
 
-use crate::error::{Error, Result};
 use shared::Shared;
 use store::Store;
 

@@ -3,7 +3,7 @@
 //!
 //! | endpoint | effect |
 //! |---|---|
-//! | `GET /__emulator/stats` | request counts (see [`crate::emulator::Stats`]) |
+//! | `GET /__emulator/stats` | request counts (see [`crate::Stats`]) |
 //! | `GET /__emulator/requests` | `{"requests":[{method, template, path, status, body}]}` |
 //! | `POST /__emulator/reset-stats` | zero the counters and the log (204) |
 //! | `PUT /__emulator/faults` | replace the fault spec; body in `--faults` syntax (204) |
@@ -12,9 +12,9 @@
 use serde_json::{Value, json};
 
 use super::{Reply, Req};
-use crate::emulator::errors::ApiError;
-use crate::emulator::faults::FaultSpec;
-use crate::emulator::shared::{Shared, lock};
+use crate::errors::ApiError;
+use crate::faults::FaultSpec;
+use crate::shared::{Shared, lock};
 
 /// Handles an `/__emulator/…` request; `rest` is the path after the prefix.
 pub fn handle(shared: &Shared, req: &Req, rest: &[String]) -> Result<Reply, ApiError> {

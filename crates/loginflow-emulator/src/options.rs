@@ -41,6 +41,18 @@ impl Default for EmulatorOptions {
     }
 }
 
+impl EmulatorOptions {
+    /// Options for tests: builds finish at once and there is no rate limit; the rest is
+    /// [`Default`]. Override fields with `EmulatorOptions { build_ms: 20, ..EmulatorOptions::fast() }`.
+    pub fn fast() -> Self {
+        EmulatorOptions {
+            build_ms: 0,
+            rate_limit: None,
+            ..EmulatorOptions::default()
+        }
+    }
+}
+
 /// A token bucket: `burst` requests at once, refilled at `per_second`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateLimitSpec {

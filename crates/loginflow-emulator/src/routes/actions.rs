@@ -4,12 +4,12 @@
 use serde_json::json;
 
 use super::{Reply, Req, json_body, no_query};
-use crate::emulator::clock;
-use crate::emulator::errors::ApiError;
-use crate::emulator::input;
-use crate::emulator::render;
-use crate::emulator::shared::{Shared, lock};
-use crate::emulator::validate::{QueryType, param, query};
+use crate::clock;
+use crate::errors::ApiError;
+use crate::input;
+use crate::render;
+use crate::shared::{Shared, lock};
+use crate::validate::{QueryType, param, query};
 
 /// Auth0's default page size; 100 is the largest accepted.
 pub const DEFAULT_PER_PAGE: u64 = 20;

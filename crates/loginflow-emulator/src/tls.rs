@@ -25,8 +25,7 @@ pub const CERT_FILE: &str = "cert.pem";
 
 /// Makes the certificates, writes `DIR/cert.pem` and returns the acceptor.
 pub fn prepare(dir: &Path) -> Result<TlsAcceptor> {
-    let made =
-        make().map_err(|e| Error::other(format!("could not make a certificate: {e}"), None))?;
+    let made = make()?;
     write_cert(dir, &made.ca_pem)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
@@ -34,8 +33,7 @@ pub fn prepare(dir: &Path) -> Result<TlsAcceptor> {
         .and_then(|b| {
             b.with_no_client_auth()
                 .with_single_cert(made.chain, made.key)
-        })
-        .map_err(|e| Error::other(format!("could not configure TLS: {e}"), None))?;
+        })?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
 }

@@ -1,14 +1,15 @@
 //! `POST /oauth/token` and bearer-token checks.
 #![allow(clippy::unwrap_used)]
 
+use loginflow_emulator::EmulatorOptions;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::support::{Client, fast};
+use super::support::Client;
 
 #[tokio::test]
 async fn json_and_form_bodies_issue_tokens() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let aud = format!("{}/api/v2/", c.base);
     let form: Value = c
         .http
@@ -34,7 +35,7 @@ async fn json_and_form_bodies_issue_tokens() {
 
 #[tokio::test]
 async fn bad_secret_is_401() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let resp = c
         .http
         .post(format!("{}/oauth/token", c.base))
@@ -52,13 +53,13 @@ async fn bad_secret_is_401() {
 
 #[tokio::test]
 async fn configured_credentials_are_enforced() {
-    let opts = loginflow::emulator::EmulatorOptions {
+    let opts = EmulatorOptions {
         client_id: "ci".into(),
         client_secret: "s3cret".into(),
-        ..fast()
+        ..EmulatorOptions::fast()
     };
-    let emu = loginflow::emulator::Emulator::start(opts).await.unwrap();
-    let http = crate::common::http();
+    let emu = loginflow_emulator::Emulator::start(opts).await.unwrap();
+    let http = crate::support::http();
     let send = |id: &'static str, secret: &'static str| {
         http.post(format!("{}/oauth/token", emu.base_url()))
             .json(&json!({"grant_type": "client_credentials", "client_id": id, "client_secret": secret, "audience": "http://h/api/v2/"}))
@@ -74,7 +75,7 @@ async fn configured_credentials_are_enforced() {
 
 #[tokio::test]
 async fn api_requires_a_valid_bearer_token() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let url = format!("{}/api/v2/actions/actions", c.base);
     let none = c.http.get(&url).send().await.unwrap();
     assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
@@ -101,7 +102,7 @@ async fn api_requires_a_valid_bearer_token() {
 
 #[tokio::test]
 async fn wrong_audience_and_grant_are_rejected() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let post = |body: Value| {
         c.http
             .post(format!("{}/oauth/token", c.base))

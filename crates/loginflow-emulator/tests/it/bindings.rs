@@ -2,10 +2,11 @@
 //! and deleting bound actions.
 #![allow(clippy::unwrap_used)]
 
+use loginflow_emulator::EmulatorOptions;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::support::{Client, fast};
+use super::support::Client;
 
 const BINDINGS: &str = "/api/v2/actions/triggers/post-login/bindings";
 
@@ -15,7 +16,7 @@ fn by_id(id: &str) -> Value {
 
 #[tokio::test]
 async fn replacement_creates_fresh_ids_and_lists_in_order() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let a = c.deployed("a").await;
     let b = c.deployed("b").await;
     let body = json!({"bindings": [by_id(&b), {"ref": {"type": "action_name", "value": "a"}}]});
@@ -46,7 +47,7 @@ async fn replacement_creates_fresh_ids_and_lists_in_order() {
 
 #[tokio::test]
 async fn binding_an_undeployed_action_is_400() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let id = c.create("draft").await;
     let (s, err) = c
         .call(
@@ -64,9 +65,9 @@ async fn binding_an_undeployed_action_is_400() {
 
 #[tokio::test]
 async fn a_deploy_true_create_is_bindable_only_once_built() {
-    let c = Client::start(loginflow::emulator::EmulatorOptions {
+    let c = Client::start(EmulatorOptions {
         build_ms: 300,
-        ..fast()
+        ..EmulatorOptions::fast()
     })
     .await;
     let body = json!({
@@ -87,7 +88,7 @@ async fn a_deploy_true_create_is_bindable_only_once_built() {
 
 #[tokio::test]
 async fn wrong_binding_shape_is_the_recorded_one_of_error() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let (s, err) = c
         .call(
             Method::PATCH,
@@ -104,7 +105,7 @@ async fn wrong_binding_shape_is_the_recorded_one_of_error() {
 
 #[tokio::test]
 async fn at_most_twenty_bindings_per_trigger() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let id = c.deployed("many").await;
     let items: Vec<Value> = (0..21).map(|_| by_id(&id)).collect();
     let (s, err) = c
@@ -124,7 +125,7 @@ async fn at_most_twenty_bindings_per_trigger() {
 
 #[tokio::test]
 async fn deleting_a_bound_action_needs_force() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let id = c.deployed("bound").await;
     c.call(
         Method::PATCH,

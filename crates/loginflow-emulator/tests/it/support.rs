@@ -1,7 +1,9 @@
-//! Helpers: start an emulator, get a token, send JSON requests.
-#![allow(clippy::unwrap_used, dead_code)]
+//! Helpers: an HTTP client, start an emulator, get a token, send JSON requests. loginflow's
+//! integration tests include this file too (`tests/it/common.rs`), so both crates' tests share
+//! one copy: it may use nothing but the emulator crate and the two crates' common dev-dependencies.
+#![allow(dead_code)]
 
-use loginflow::emulator::{Emulator, EmulatorOptions};
+use loginflow_emulator::{Emulator, EmulatorOptions};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -13,20 +15,23 @@ pub struct Client {
     pub token: String,
 }
 
-/// Options for fast tests: short builds, no rate limit.
-pub fn fast() -> EmulatorOptions {
-    EmulatorOptions {
-        build_ms: 0,
-        rate_limit: None,
-        ..EmulatorOptions::default()
-    }
+/// A plain HTTP client for tests, with the ring crypto provider installed (reqwest is built
+/// without one, as in loginflow).
+pub fn http() -> reqwest::Client {
+    http_builder().build().unwrap()
+}
+
+/// A client builder for tests that need options.
+pub fn http_builder() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
 }
 
 impl Client {
     pub async fn start(opts: EmulatorOptions) -> Client {
         let emu = Emulator::start(opts).await.unwrap();
         let base = emu.base_url();
-        let http = crate::common::http();
+        let http = http();
         let token = get_token(&http, &base).await;
         Client {
             emu,
@@ -114,10 +119,16 @@ pub fn action_body(name: &str) -> Value {
     })
 }
 
+/// An access token for client `local` with the default secret.
 pub async fn get_token(http: &reqwest::Client, base: &str) -> String {
+    get_token_with(http, base, "local").await
+}
+
+/// An access token for client `local` with `secret`.
+pub async fn get_token_with(http: &reqwest::Client, base: &str, secret: &str) -> String {
     let body: Value = http
         .post(format!("{base}/oauth/token"))
-        .json(&json!({"grant_type": "client_credentials", "client_id": "local", "client_secret": "local", "audience": format!("{base}/api/v2/")}))
+        .json(&json!({"grant_type": "client_credentials", "client_id": "local", "client_secret": secret, "audience": format!("{base}/api/v2/")}))
         .send()
         .await
         .unwrap()

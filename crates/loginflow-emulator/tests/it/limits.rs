@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use loginflow::emulator::{EmulatorOptions, RateLimitSpec};
+use loginflow_emulator::{EmulatorOptions, RateLimitSpec};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::support::{Client, fast};
+use super::support::Client;
 
 const ACTIONS: &str = "/api/v2/actions/actions";
 
@@ -18,7 +18,7 @@ async fn token_bucket_sets_headers_and_answers_the_recorded_429() {
             burst: 3,
             per_second: 0.5,
         }),
-        ..fast()
+        ..EmulatorOptions::fast()
     };
     let c = Client::start(opts).await; // the token request is not counted
     let url = format!("{}{ACTIONS}", c.base);
@@ -73,7 +73,7 @@ async fn token_requests_spend_nothing_from_the_management_bucket() {
             burst: 2,
             per_second: 0.5,
         }),
-        ..fast()
+        ..EmulatorOptions::fast()
     };
     let c = Client::start(opts).await;
     for _ in 0..4 {
@@ -95,7 +95,7 @@ async fn token_requests_spend_nothing_from_the_management_bucket() {
 
 #[tokio::test]
 async fn injected_429_burst_then_recovery() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let r = c
         .http
         .put(format!("{}/__emulator/faults", c.base))
@@ -127,7 +127,7 @@ async fn futures_codes(c: &Client, n: usize) -> Vec<StatusCode> {
 async fn injected_5xx_and_dropped_connections() {
     let opts = EmulatorOptions {
         faults: "5xx=0.5".parse().unwrap(),
-        ..fast()
+        ..EmulatorOptions::fast()
     };
     let c = Client::start(opts).await; // the token request was request 1 (not hit)
     let codes = futures_codes(&c, 4).await;
@@ -172,7 +172,7 @@ async fn injected_5xx_and_dropped_connections() {
 async fn injected_failed_and_slow_builds() {
     let opts = EmulatorOptions {
         faults: "fail-builds=1,slow-builds=300".parse().unwrap(),
-        ..fast()
+        ..EmulatorOptions::fast()
     };
     let c = Client::start(opts).await;
     let id = c.create("x").await;
@@ -185,7 +185,7 @@ async fn injected_failed_and_slow_builds() {
 async fn latency_is_added() {
     let c = Client::start(EmulatorOptions {
         latency_ms: 150,
-        ..fast()
+        ..EmulatorOptions::fast()
     })
     .await;
     let t = std::time::Instant::now();
@@ -195,7 +195,7 @@ async fn latency_is_added() {
 
 #[tokio::test]
 async fn stats_count_by_template_and_log_requests() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let id = c.create("s").await;
     c.get(&format!("{ACTIONS}/{id}")).await;
     c.get(&format!("{ACTIONS}/{id}")).await;

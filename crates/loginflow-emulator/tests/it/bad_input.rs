@@ -1,10 +1,11 @@
 //! Bad input: every case gets the real API's status and body, and the server keeps serving.
 #![allow(clippy::unwrap_used)]
 
+use loginflow_emulator::EmulatorOptions;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::support::{Client, action_body, fast};
+use super::support::{Client, action_body};
 
 const ACTIONS: &str = "/api/v2/actions/actions";
 
@@ -30,7 +31,7 @@ async fn raw(
 
 #[tokio::test]
 async fn malformed_json_is_400() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let (s, err) = raw(
         &c,
         Method::POST,
@@ -50,7 +51,7 @@ async fn malformed_json_is_400() {
 
 #[tokio::test]
 async fn wrong_content_type_is_415() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let body = serde_json::to_vec(&action_body("x")).unwrap();
     let (s, err) = raw(&c, Method::POST, ACTIONS, "text/plain", body).await;
     assert_eq!(
@@ -64,7 +65,7 @@ async fn wrong_content_type_is_415() {
 
 #[tokio::test]
 async fn bodies_over_one_megabyte_are_413() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let mut body = action_body("big");
     body["code"] = json!("x".repeat(1024 * 1024 + 10));
     let (s, err) = raw(
@@ -86,7 +87,7 @@ async fn bodies_over_one_megabyte_are_413() {
 
 #[tokio::test]
 async fn unknown_body_fields_are_400() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let mut body = action_body("x");
     body["colour"] = json!("red");
     let (s, err) = c.call(Method::POST, ACTIONS, Some(body)).await;
@@ -106,7 +107,7 @@ async fn unknown_body_fields_are_400() {
 
 #[tokio::test]
 async fn missing_and_mistyped_fields_are_400() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let (_, err) = c
         .call(Method::POST, ACTIONS, Some(json!({"name": "x"})))
         .await;
@@ -138,7 +139,7 @@ async fn missing_and_mistyped_fields_are_400() {
 
 #[tokio::test]
 async fn unknown_query_parameters_are_400() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let (s, err) = c.get(&format!("{ACTIONS}?include_totals=true")).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(
@@ -159,7 +160,7 @@ async fn unknown_query_parameters_are_400() {
 
 #[tokio::test]
 async fn unknown_routes_and_ids_are_404() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let (s, err) = c.get("/api/v2/nothing-here").await;
     assert_eq!(
         (s, err),
@@ -184,7 +185,7 @@ async fn unknown_routes_and_ids_are_404() {
 
 #[tokio::test]
 async fn garbage_never_crashes_the_server() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let samples: Vec<Vec<u8>> = vec![
         vec![0xff, 0xfe, 0x00],
         b"null".to_vec(),

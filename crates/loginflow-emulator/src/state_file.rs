@@ -36,23 +36,12 @@ pub fn load(path: &Path) -> Result<State> {
             });
         }
     };
-    let env: Envelope = serde_json::from_str(&text).map_err(|e| {
-        Error::other(
-            format!(
-                "the emulator state file `{}` is not valid: {e}",
-                path.display()
-            ),
-            Some("move it away to start from an empty tenant".into()),
-        )
+    let env: Envelope = serde_json::from_str(&text).map_err(|reason| Error::InvalidState {
+        path: path.into(),
+        reason,
     })?;
     if env.format != FORMAT || env.version != 1 {
-        return Err(Error::other(
-            format!(
-                "`{}` is not a loginflow emulator state file (version 1)",
-                path.display()
-            ),
-            None,
-        ));
+        return Err(Error::UnknownState { path: path.into() });
     }
     Ok(env.state)
 }

@@ -6,11 +6,11 @@
 use serde_json::{Value, json};
 
 use super::{Reply, Req};
-use crate::emulator::clock;
-use crate::emulator::errors::ApiError;
-use crate::emulator::ids;
-use crate::emulator::shared::{Shared, lock};
-use crate::emulator::validate::form_decode;
+use crate::clock;
+use crate::errors::ApiError;
+use crate::ids;
+use crate::shared::{Shared, lock};
+use crate::validate::form_decode;
 
 /// Lifetime of an access token, as the Management API's default.
 const EXPIRES_IN: u64 = 86_400;

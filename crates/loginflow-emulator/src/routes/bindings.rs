@@ -4,12 +4,12 @@ use serde_json::json;
 
 use super::actions::{MAX_PER_PAGE, page_of, paging};
 use super::{Reply, Req, json_body, no_query};
-use crate::emulator::clock;
-use crate::emulator::errors::ApiError;
-use crate::emulator::input;
-use crate::emulator::render;
-use crate::emulator::shared::{Shared, lock};
-use crate::emulator::validate::{QueryType, query};
+use crate::clock;
+use crate::errors::ApiError;
+use crate::input;
+use crate::render;
+use crate::shared::{Shared, lock};
+use crate::validate::{QueryType, query};
 
 const PAGING: [(&str, QueryType); 2] = [
     ("page", QueryType::Int(u64::MAX)),

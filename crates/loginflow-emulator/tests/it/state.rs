@@ -1,11 +1,11 @@
 //! The state file: persistence across restarts, atomic writes, private mode, corrupt files.
 #![allow(clippy::unwrap_used)]
 
-use loginflow::emulator::{Emulator, EmulatorOptions};
+use loginflow_emulator::{Emulator, EmulatorOptions};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use super::support::{Client, fast};
+use super::support::Client;
 
 #[tokio::test]
 async fn restart_keeps_actions_versions_bindings_and_users() {
@@ -13,7 +13,7 @@ async fn restart_keeps_actions_versions_bindings_and_users() {
     let path = dir.path().join("nested").join("tenant.json");
     let opts = || EmulatorOptions {
         state_file: Some(path.clone()),
-        ..fast()
+        ..EmulatorOptions::fast()
     };
     let c = Client::start(opts()).await;
     let id = c.deployed("kept").await;
@@ -70,7 +70,7 @@ async fn every_write_is_saved_before_the_answer() {
     let path = dir.path().join("t.json");
     let c = Client::start(EmulatorOptions {
         state_file: Some(path.clone()),
-        ..fast()
+        ..EmulatorOptions::fast()
     })
     .await;
     for i in 0..20 {
@@ -89,7 +89,7 @@ async fn a_stale_temp_file_from_a_crash_is_ignored() {
     {
         let c = Client::start(EmulatorOptions {
             state_file: Some(path.clone()),
-            ..fast()
+            ..EmulatorOptions::fast()
         })
         .await;
         c.create("survivor").await;
@@ -102,7 +102,7 @@ async fn a_stale_temp_file_from_a_crash_is_ignored() {
     .unwrap();
     let c = Client::start(EmulatorOptions {
         state_file: Some(path),
-        ..fast()
+        ..EmulatorOptions::fast()
     })
     .await;
     let (_, list) = c.get("/api/v2/actions/actions").await;
@@ -116,7 +116,7 @@ async fn a_corrupt_state_file_is_refused_not_overwritten() {
     std::fs::write(&path, b"{ not json").unwrap();
     let err = Emulator::start(EmulatorOptions {
         state_file: Some(path.clone()),
-        ..fast()
+        ..EmulatorOptions::fast()
     })
     .await
     .err()

@@ -1,15 +1,13 @@
 //! `--tls`: HTTPS with a throwaway certificate written to the certificate directory.
 #![allow(clippy::unwrap_used)]
 
-use loginflow::emulator::{Emulator, EmulatorOptions};
+use loginflow_emulator::{Emulator, EmulatorOptions};
 use serde_json::{Value, json};
-
-use super::support::fast;
 
 async fn start_tls(dir: &std::path::Path) -> Emulator {
     Emulator::start(EmulatorOptions {
         tls_cert_dir: Some(dir.to_path_buf()),
-        ..fast()
+        ..EmulatorOptions::fast()
     })
     .await
     .unwrap()
@@ -42,7 +40,7 @@ async fn a_client_trusting_the_written_cert_gets_a_token_over_https() {
     let pem = std::fs::read(dir.path().join("cert.pem")).unwrap();
     assert!(!String::from_utf8_lossy(&pem).contains("PRIVATE KEY"));
     let cert = reqwest::Certificate::from_pem(&pem).unwrap();
-    let http = crate::common::http_builder()
+    let http = crate::support::http_builder()
         .tls_certs_only([cert])
         .build()
         .unwrap();
@@ -68,7 +66,7 @@ async fn a_client_that_does_not_trust_it_fails_and_plain_http_is_not_served() {
     let dir = tempfile::tempdir().unwrap();
     let emu = start_tls(dir.path()).await;
     let base = emu.base_url();
-    let untrusting = crate::common::http();
+    let untrusting = crate::support::http();
     let err = token(&untrusting, &base).await.unwrap_err();
     assert!(err.is_connect(), "{err:?}");
     // Another run's certificate is no good either: each start makes a fresh authority.
@@ -77,7 +75,7 @@ async fn a_client_that_does_not_trust_it_fails_and_plain_http_is_not_served() {
     let stale =
         reqwest::Certificate::from_pem(&std::fs::read(other_dir.path().join("cert.pem")).unwrap())
             .unwrap();
-    let wrong = crate::common::http_builder()
+    let wrong = crate::support::http_builder()
         .tls_certs_only([stale])
         .build()
         .unwrap();

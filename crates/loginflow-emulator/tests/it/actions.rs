@@ -2,10 +2,11 @@
 //! versions and rollback.
 #![allow(clippy::unwrap_used)]
 
+use loginflow_emulator::EmulatorOptions;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::support::{Client, action_body, fast};
+use super::support::{Client, action_body};
 
 const ACTIONS: &str = "/api/v2/actions/actions";
 
@@ -15,7 +16,7 @@ fn keys(v: &Value) -> Vec<&str> {
 
 #[tokio::test]
 async fn create_answers_pending_in_recorded_key_order() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let (s, body) = c.call(Method::POST, ACTIONS, Some(action_body("a"))).await;
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(
@@ -47,9 +48,9 @@ async fn create_answers_pending_in_recorded_key_order() {
 
 #[tokio::test]
 async fn builds_go_pending_building_built_and_drop_registry_url() {
-    let c = Client::start(loginflow::emulator::EmulatorOptions {
+    let c = Client::start(EmulatorOptions {
         build_ms: 400,
-        ..fast()
+        ..EmulatorOptions::fast()
     })
     .await;
     let mut body = action_body("b");
@@ -70,9 +71,9 @@ async fn builds_go_pending_building_built_and_drop_registry_url() {
 
 #[tokio::test]
 async fn bad_dependency_fails_the_build() {
-    let c = Client::start(loginflow::emulator::EmulatorOptions {
+    let c = Client::start(EmulatorOptions {
         build_ms: 100,
-        ..fast()
+        ..EmulatorOptions::fast()
     })
     .await;
     let mut body = action_body("c");
@@ -92,9 +93,9 @@ async fn bad_dependency_fails_the_build() {
 
 #[tokio::test]
 async fn deploying_an_unbuilt_draft_is_400() {
-    let c = Client::start(loginflow::emulator::EmulatorOptions {
+    let c = Client::start(EmulatorOptions {
         build_ms: 60_000,
-        ..fast()
+        ..EmulatorOptions::fast()
     })
     .await;
     let id = c.create("slow").await;
@@ -110,7 +111,7 @@ async fn deploying_an_unbuilt_draft_is_400() {
 
 #[tokio::test]
 async fn deploy_answers_200_with_the_new_version() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let id = c.create("d").await;
     c.wait_status(&id, "built").await;
     let (s, v) = c
@@ -163,7 +164,7 @@ async fn deploy_answers_200_with_the_new_version() {
 
 #[tokio::test]
 async fn deployed_version_is_absent_until_first_deploy() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let id = c.create("e").await;
     let a = c.wait_status(&id, "built").await;
     assert!(a.get("deployed_version").is_none());
@@ -172,9 +173,9 @@ async fn deployed_version_is_absent_until_first_deploy() {
 
 #[tokio::test]
 async fn create_with_deploy_true() {
-    let c = Client::start(loginflow::emulator::EmulatorOptions {
+    let c = Client::start(EmulatorOptions {
         build_ms: 200,
-        ..fast()
+        ..EmulatorOptions::fast()
     })
     .await;
     let mut body = action_body("f");
@@ -190,7 +191,7 @@ async fn create_with_deploy_true() {
 
 #[tokio::test]
 async fn secrets_are_write_only_and_a_sent_array_replaces_the_set() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let mut body = action_body("s");
     body["secrets"] = json!([{"name": "foo", "value": "1"}]);
     let (_, a) = c.call(Method::POST, ACTIONS, Some(body)).await;
@@ -230,7 +231,7 @@ async fn secrets_are_write_only_and_a_sent_array_replaces_the_set() {
 
 #[tokio::test]
 async fn list_filters_and_pagination_omit_zero_values() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let (_, empty) = c.get(&format!("{ACTIONS}?per_page=100")).await;
     assert_eq!(empty, json!({"actions": [], "per_page": 100}));
     for i in 0..3 {
@@ -260,7 +261,7 @@ async fn list_filters_and_pagination_omit_zero_values() {
 
 #[tokio::test]
 async fn versions_list_read_and_rollback() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let id = c.deployed("v").await;
     let path = format!("{ACTIONS}/{id}");
     c.call(Method::PATCH, &path, Some(json!({"code": "second"})))
@@ -306,7 +307,7 @@ async fn versions_list_read_and_rollback() {
 
 #[tokio::test]
 async fn delete_and_unknown_ids() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let id = c.create("gone").await;
     let (s, body) = c
         .call(Method::DELETE, &format!("{ACTIONS}/{id}"), None)
@@ -323,7 +324,7 @@ async fn delete_and_unknown_ids() {
 
 #[tokio::test]
 async fn duplicate_names_are_409() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     c.create("same").await;
     let other = c.create("other").await;
     let conflict = json!({"statusCode": 409, "error": "Conflict", "message": "An action with that name already exists.", "errorCode": "action_conflict"});
@@ -343,7 +344,7 @@ async fn duplicate_names_are_409() {
 
 #[tokio::test]
 async fn runtimes_follow_the_trigger_catalogue() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let mut body = action_body("rt");
     body["runtime"] = json!("node16");
     let (s, err) = c.call(Method::POST, ACTIONS, Some(body)).await;
@@ -363,7 +364,7 @@ async fn runtimes_follow_the_trigger_catalogue() {
 
 #[tokio::test]
 async fn users_are_seeded_through_the_control_endpoint() {
-    let c = Client::start(fast()).await;
+    let c = Client::start(EmulatorOptions::fast()).await;
     let (s, err) = c.get("/api/v2/users/auth0%7C1").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(err["message"], "The user does not exist.");

@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use loginflow::emulator::{Emulator, EmulatorOptions};
+use loginflow_emulator::{Emulator, EmulatorOptions};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -399,11 +399,10 @@ async fn replay(path: &Path) -> Vec<String> {
         .collect();
     let opts = EmulatorOptions {
         build_ms: 800,
-        rate_limit: None,
-        ..EmulatorOptions::default()
+        ..EmulatorOptions::fast()
     };
     let emu = Emulator::start(opts).await.unwrap();
-    let http = crate::common::http();
+    let http = crate::support::http();
     let token = get_token(&http, &emu.base_url()).await;
     let mut r = Replay {
         emu,

@@ -19,7 +19,7 @@ pub struct Stats {
     /// Requests answered by an injected 5xx or dropped connection.
     pub faults_injected: u64,
     /// Action versions created (create with `deploy`, deploy, rollback). Kept by the store and
-    /// filled in by [`crate::emulator::Emulator::stats`] and `GET /__emulator/stats`.
+    /// filled in by [`crate::Emulator::stats`] and `GET /__emulator/stats`.
     pub versions_created: u64,
     /// `"GET /api/v2/actions/actions/{id}"` → count.
     pub by_endpoint: BTreeMap<String, u64>,

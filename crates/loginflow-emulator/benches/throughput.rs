@@ -1,6 +1,6 @@
 //! Benchmark: requests per second against the emulator on loopback, with no latency and no rate
 //! limit. Run with
-//! `cargo run --release --example emulator_throughput [SECONDS] [CLIENTS] [read|list|bindings|all]`.
+//! `cargo bench -p loginflow-emulator --bench throughput [-- SECONDS CLIENTS read|list|bindings|all]`.
 //!
 //! Scenarios (default `all`, each for SECONDS with CLIENTS concurrent clients):
 //! - `read`: `GET` of one small action. Target: over 5,000 reads/s on 2 cores.
@@ -12,7 +12,7 @@
 
 use std::time::{Duration, Instant};
 
-use loginflow::emulator::{Emulator, EmulatorOptions};
+use loginflow_emulator::{Emulator, EmulatorOptions};
 use serde_json::{Value, json};
 
 type BoxResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -22,18 +22,14 @@ const BOUND_ACTIONS: usize = 20;
 
 #[tokio::main]
 async fn main() -> BoxResult<()> {
-    let mut args = std::env::args().skip(1);
+    // `cargo bench` appends `--bench`.
+    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
     let seconds: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(3);
     let clients: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(16);
     let scenario = args.next().unwrap_or_else(|| "all".into());
-    let opts = EmulatorOptions {
-        rate_limit: None,
-        build_ms: 0,
-        ..EmulatorOptions::default()
-    };
-    let emu = Emulator::start(opts).await?;
+    let emu = Emulator::start(EmulatorOptions::fast()).await?;
     let base = emu.base_url();
-    loginflow::tenant::install_crypto_provider();
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let bench = Bench {
         http: reqwest::Client::new(),
         token: token(&reqwest::Client::new(), &base).await?,
