@@ -18,7 +18,7 @@ use crate::diagnostics::Code;
 
 /// The schema as `loginflow schema` prints it, from the copy checked in under `schema/` (a test
 /// keeps the two identical): parsing it is faster than generating it from the types, and every
-/// command that reads a tenant file needs it (`plan` and `apply` only after their first request).
+/// command that reads a tenant file needs it.
 const CHECKED_IN: &str = include_str!("../../schema/loginflow.schema.json");
 
 fn schema() -> &'static Value {
@@ -37,8 +37,7 @@ fn validator() -> Option<&'static Validator> {
 
 /// Starts compiling the schema on a thread of its own (once per process), so that it is ready
 /// by the time the file has been read and parsed: compiling it takes about as long as parsing a
-/// 50-action file. `plan` and `apply` do not call this: they want the verdict only after their
-/// first request, and the thread would take a core from its TLS handshake (see `pipeline`).
+/// 50-action file.
 pub fn compile_in_background() {
     static STARTED: std::sync::Once = std::sync::Once::new();
     STARTED.call_once(|| {
