@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::model::ConfigFile;
+use super::schema_check;
 use super::source_index::SourceIndex;
 use super::yaml_tree;
 use crate::diagnostics::render::Sources;
-use crate::diagnostics::{Code, Diagnostic};
-use crate::validate::{Finding, schema_check};
+use crate::diagnostics::{Code, Diagnostic, Finding, Pos};
 
 /// Files larger than this are refused: a tenant file is hand-written text, not data.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
@@ -494,15 +494,11 @@ fn read_side_files(tenant: &mut LoadedTenant, diags: &mut Vec<Diagnostic>) {
 }
 
 /// The first tab in the leading whitespace of a line, if any.
-fn indent_tab(text: &str) -> Option<super::source_index::Pos> {
+fn indent_tab(text: &str) -> Option<Pos> {
     text.lines().enumerate().find_map(|(i, line)| {
         let indent = &line[..line.len() - line.trim_start().len()];
         let col = indent.find('\t')?;
-        Some(super::source_index::Pos::from_line_col(
-            text,
-            i + 1,
-            col + 1,
-        ))
+        Some(Pos::from_line_col(text, i + 1, col + 1))
     })
 }
 

@@ -3,14 +3,9 @@
 //! findings; nothing stops at the first problem.
 
 pub mod auth0_rules;
-pub mod finding;
 pub mod kind_rules;
 pub mod refs;
-pub mod schema_check;
-pub mod suggest;
 pub mod walk;
-
-pub use finding::Finding;
 
 use crate::config::load::{self, LoadedTenant};
 use crate::diagnostics::Diagnostic;
@@ -29,7 +24,7 @@ pub fn check_tenant(tenant: &LoadedTenant) -> Vec<Diagnostic> {
 /// Loads and checks one tenant file: every diagnostic, the sources to show them, and the tenant
 /// when it loaded (it may still have semantic errors).
 pub fn validate_file(path: &std::path::Path) -> Validated {
-    schema_check::compile_in_background();
+    crate::config::schema_check::compile_in_background();
     let mut outcome = load::load(path);
     if let Some(t) = &outcome.tenant {
         outcome.diagnostics.extend(check_tenant(t));

@@ -11,10 +11,9 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
-use super::finding::Finding;
-use super::suggest::did_you_mean;
-use crate::config::yaml_tree::escape_pointer;
-use crate::diagnostics::Code;
+use super::yaml_tree::escape_pointer;
+use crate::diagnostics::suggest::did_you_mean;
+use crate::diagnostics::{Code, Finding};
 
 /// The schema as `loginflow schema` prints it, from the copy checked in under `schema/` (a test
 /// keeps the two identical): parsing it is faster than generating it from the types, and every
@@ -24,7 +23,7 @@ const CHECKED_IN: &str = include_str!("../../schema/loginflow.schema.json");
 fn schema() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
     SCHEMA.get_or_init(|| {
-        serde_json::from_str(CHECKED_IN).unwrap_or_else(|_| crate::config::schema::json_schema())
+        serde_json::from_str(CHECKED_IN).unwrap_or_else(|_| super::schema::json_schema())
     })
 }
 
