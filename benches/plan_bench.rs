@@ -126,8 +126,12 @@ async fn scenario(
     let mut walls = Vec::new();
     for _ in 0..RUNS {
         let started = Instant::now();
-        let checked = loginflow::pipeline::check_all(&s.files);
-        let results = loginflow::commands::plan::plan_files(s.files.clone(), checked).await;
+        let prepared = s
+            .files
+            .iter()
+            .map(|f| loginflow::pipeline::prepare(f))
+            .collect();
+        let results = loginflow::commands::plan::plan_files(prepared).await;
         walls.push(started.elapsed());
         for r in results {
             r.expect("plan");

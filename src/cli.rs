@@ -287,22 +287,6 @@ pub fn main() -> ExitCode {
 
 /// Runs one parsed command line and returns its exit code on success.
 pub fn run(cli: Cli) -> Result<u8, Error> {
-    if matches!(
-        cli.command,
-        Command::Validate(_) | Command::Render(_) | Command::Test(_)
-    ) {
-        // Ready by the time the first tenant file is parsed, which these commands all do first.
-        // `plan` and `apply` want the verdict only after their first request (`pipeline`).
-        crate::validate::schema_check::compile_in_background();
-    }
-    if matches!(
-        cli.command,
-        Command::Plan(_) | Command::Apply(_) | Command::Import(_)
-    ) {
-        // The platform's root certificates load while the tenant files are prepared, instead
-        // of between preparing them and the first request.
-        crate::tenant::tls::preload();
-    }
     match cli.command {
         Command::Validate(args) => commands::validate::run(&args),
         Command::Schema => commands::schema::run(),

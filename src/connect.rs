@@ -18,7 +18,6 @@ pub const LOCAL_CLIENT: &str = "local";
 pub struct Connection {
     pub client: TenantClient,
     emulator: Option<Emulator>,
-    _slot: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl Connection {
@@ -44,7 +43,6 @@ pub fn local_state_file(tenant: &LoadedTenant) -> PathBuf {
 
 /// Connects to the tenant a file names.
 pub async fn connect(tenant: &LoadedTenant) -> Result<Connection> {
-    let slot = crate::runtime::tenant_slot().await;
     let t = tenant
         .config
         .tenant
@@ -86,9 +84,5 @@ pub async fn connect(tenant: &LoadedTenant) -> Result<Connection> {
         _ => None,
     });
     let client = TenantClient::new(config)?;
-    Ok(Connection {
-        client,
-        emulator,
-        _slot: slot,
-    })
+    Ok(Connection { client, emulator })
 }

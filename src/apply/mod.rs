@@ -102,42 +102,43 @@ async fn actions(
     stop: &Arc<AtomicBool>,
     report: &mut Report,
 ) -> (BTreeMap<String, String>, Unsettled) {
-    let mut tasks = tokio::task::JoinSet::new();
-    for step in plan.actions.iter().filter(|a| a.op != Op::Delete).cloned() {
+    let steps: Vec<_> = plan
+        .actions
+        .iter()
+        .filter(|a| a.op != Op::Delete)
+        .cloned()
+        .collect();
+    let tasks = steps.iter().cloned().map(|step| {
         let (client, prepared, stop) = (client.clone(), prepared.clone(), stop.clone());
-        tasks.spawn(async move {
+        async move {
             if stop.load(Ordering::SeqCst) {
-                return (step, None);
+                return None;
             }
             let Some(want) = prepared.desired.actions.get(&step.name) else {
-                return (
-                    step,
-                    Some(Err(Error::other(
-                        "internal error: planned action missing from the config",
-                        None,
-                    ))),
-                );
+                return Some(Err(Error::other(
+                    "internal error: planned action missing from the config",
+                    None,
+                )));
             };
             let r = steps::apply_action(&client, &step, want, &prepared.values).await;
             if r.is_err() {
                 stop.store(true, Ordering::SeqCst);
             }
-            (step, Some(r))
-        });
-    }
+            Some(r)
+        }
+    });
+    let outcomes = crate::runtime::join_all(tasks).await;
     let mut ids = BTreeMap::new();
     let mut unsettled = Unsettled::new();
-    while let Some(joined) = tasks.join_next().await {
-        let Ok((step, outcome)) = joined else {
-            continue;
-        };
+    for (step, outcome) in steps.into_iter().zip(outcomes) {
         let label = format!(
             "{} `{}`",
             crate::plan::format::op_label(step.op).1,
             step.name
         );
-        match outcome {
-            Some(Ok(applied)) => {
+        // A task that panicked is a failed step.
+        match outcome.and_then(|o| o.transpose()) {
+            Ok(Some(applied)) => {
                 ids.insert(step.name.clone(), applied.id.clone());
                 if applied.settled {
                     report.done(label);
@@ -145,8 +146,11 @@ async fn actions(
                     unsettled.insert(step.name.clone(), (label, applied.id));
                 }
             }
-            Some(Err(e)) => report.fail(label, &e),
-            None => report.not_started(label),
+            Err(e) => {
+                stop.store(true, Ordering::SeqCst);
+                report.fail(label, &e);
+            }
+            Ok(None) => report.not_started(label),
         }
     }
     (ids, unsettled)

@@ -1,7 +1,7 @@
 //! `loginflow apply [FILE... | --all | plan.json] [--yes] [--prune]`.
 //!
-//! With tenant files: plan, show the plan, ask (unless `--yes`; without a terminal, refuse rather
-//! than hang), then apply. With a saved plan: verify its checksum, re-read each tenant and refuse
+//! With tenant files: plan every tenant, show every plan, ask once (unless `--yes`; without a
+//! terminal, refuse rather than hang), then apply. With a saved plan: verify its checksum, re-read each tenant and refuse
 //! if anything the plan was computed against changed (live objects, secret values, the config),
 //! then apply exactly that plan.
 
@@ -9,12 +9,11 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::apply::{Report, apply};
+use crate::apply::apply;
 use crate::cli::ApplyArgs;
-use crate::commands::validate::tenant_files;
 use crate::error::{Error, Result};
 use crate::output;
-use crate::pipeline::{Checked, Prepared, finish_and_plan};
+use crate::pipeline::{Prepared, prepare, tenant_files};
 use crate::plan::Plan;
 use crate::plan::format::human;
 use crate::plan::saved::{SavedPlan, SavedTenant};
@@ -26,47 +25,99 @@ pub fn run(args: &ApplyArgs) -> Result<u8> {
         Some(s) => s.tenants.iter().map(|t| PathBuf::from(&t.file)).collect(),
         None => tenant_files(&args.files)?,
     };
-    let checked = crate::pipeline::check_all(&files);
+    let prepared = files
+        .iter()
+        .map(|f| {
+            let mut p = prepare(f)?;
+            p.desired.prune |= args.prune;
+            Ok(p)
+        })
+        .collect();
     let runtime = crate::runtime::build()?;
-    let prune = args.prune;
-    let outcomes = runtime.block_on(async move {
-        let mut tasks = tokio::task::JoinSet::new();
-        for (i, checked) in checked.into_iter().enumerate() {
-            let expected = saved.as_ref().and_then(|s| s.tenants.get(i).cloned());
-            let confirm = Confirm {
-                yes: args.yes || saved.is_some(),
-            };
-            tasks.spawn(async move { (i, one(checked, expected, prune, confirm).await) });
-        }
-        let mut out = Vec::new();
-        while let Some(Ok(r)) = tasks.join_next().await {
-            out.push(r);
-        }
-        out.sort_by_key(|(i, _)| *i);
-        out
-    });
+    let yes = args.yes || saved.is_some();
+    let failed = runtime.block_on(plan_ask_apply(prepared, saved, yes));
     // Nothing is left to wait for; the worker threads end with the process.
     runtime.shutdown_background();
+    Ok(u8::from(failed))
+}
+
+/// Plans every tenant, prints every plan in the order given, asks once, then applies every
+/// tenant with changes concurrently and prints the reports in order. Returns whether anything
+/// failed.
+async fn plan_ask_apply(
+    prepared: Vec<Result<Prepared>>,
+    saved: Option<SavedPlan>,
+    yes: bool,
+) -> bool {
     let mut failed = false;
-    for (_, outcome) in outcomes {
-        match outcome {
-            Ok(Some(report)) => {
-                failed |= report.failed();
-                eprint!("{}", report.render());
+    let mut changed = Vec::new();
+    let planned = crate::pipeline::plan_all(prepared).await;
+    for (i, planned) in planned.into_iter().enumerate() {
+        let expected = saved.as_ref().and_then(|s| s.tenants.get(i));
+        let fresh = match (&planned, expected) {
+            (Ok(p), Some(saved)) => check_fresh(&p.prepared, saved, &p.plan),
+            _ => Ok(()),
+        };
+        match (planned, fresh) {
+            (Ok(p), Ok(())) => {
+                let color = output::stdout_color();
+                output::data(&human::render(std::slice::from_ref(&p.plan), color));
+                if p.plan.has_changes() {
+                    changed.push(p);
+                } else {
+                    p.conn.close().await;
+                }
             }
-            Ok(None) => {}
-            Err(e) => {
+            (Ok(p), Err(e)) => {
+                p.conn.close().await;
+                output::report_error(&e);
+                failed = true;
+            }
+            (Err(e), _) => {
                 output::report_error(&e);
                 failed = true;
             }
         }
     }
-    Ok(u8::from(failed))
-}
-
-#[derive(Clone, Copy)]
-struct Confirm {
-    yes: bool,
+    if changed.is_empty() {
+        return failed;
+    }
+    if !yes {
+        let tenants: Vec<&str> = changed.iter().map(|p| p.plan.tenant.as_str()).collect();
+        let refused = match ask(&tenants.join(", ")) {
+            Ok(true) => None,
+            Ok(false) => Some(Error::other("apply cancelled; nothing was changed", None)),
+            Err(e) => Some(e),
+        };
+        if let Some(e) = refused {
+            for p in changed {
+                p.conn.close().await;
+            }
+            output::report_error(&e);
+            return true;
+        }
+    }
+    let labels: Vec<String> = changed.iter().map(|p| p.prepared.label()).collect();
+    let tasks = changed.into_iter().map(|p| async move {
+        let _slot = crate::runtime::tenant_slot().await;
+        let report = apply(Arc::new(p.prepared), &p.plan, &p.live, &p.conn.client).await;
+        p.conn.close().await;
+        report
+    });
+    let reports = crate::runtime::join_all(tasks).await;
+    for (report, label) in reports.into_iter().zip(labels) {
+        match report {
+            Ok(report) => {
+                failed |= report.failed();
+                eprint!("{}", report.render());
+            }
+            Err(e) => {
+                output::report_error(&crate::pipeline::naming_file(&label, e));
+                failed = true;
+            }
+        }
+    }
+    failed
 }
 
 /// A single argument ending in `.json` is a saved plan.
@@ -86,45 +137,6 @@ fn saved_plan(files: &[PathBuf]) -> Result<Option<SavedPlan>> {
             Some("run `loginflow plan --out FILE` again and apply the new file".into()),
         )
     })
-}
-
-async fn one(
-    checked: Result<Checked>,
-    expected: Option<SavedTenant>,
-    prune: bool,
-    confirm: Confirm,
-) -> Result<Option<Report>> {
-    let (checked, conn) = crate::pipeline::connect(checked?).await?;
-    let result = plan_and_apply(checked, expected, prune, confirm, &conn.client).await;
-    conn.close().await;
-    result
-}
-
-async fn plan_and_apply(
-    checked: Checked,
-    expected: Option<SavedTenant>,
-    prune: bool,
-    confirm: Confirm,
-    client: &crate::tenant::TenantClient,
-) -> Result<Option<Report>> {
-    let (prepared, live, plan) = finish_and_plan(checked.pruning(prune), client).await?;
-    if let Some(saved) = &expected {
-        check_fresh(&prepared, saved, &plan)?;
-    }
-    output::data(&human::render(
-        std::slice::from_ref(&plan),
-        output::stdout_color(),
-    ));
-    if !plan.has_changes() {
-        return Ok(None);
-    }
-    if !confirm.yes && !ask(&plan.tenant)? {
-        return Err(Error::other(
-            format!("{}: apply cancelled; nothing was changed", plan.tenant),
-            None,
-        ));
-    }
-    Ok(Some(apply(Arc::new(prepared), &plan, &live, client).await))
 }
 
 /// Refuses a saved plan whose inputs changed, naming what changed.
@@ -191,15 +203,16 @@ fn secret_changes(was: &Fingerprints, is: &Fingerprints) -> String {
     names.join(", ")
 }
 
-/// Asks on the terminal; without one, refuses rather than waiting for input that never comes.
-fn ask(tenant: &str) -> Result<bool> {
+/// Asks once, on the terminal; without one, refuses rather than waiting for input that never
+/// comes.
+fn ask(tenants: &str) -> Result<bool> {
     if !std::io::stdin().is_terminal() {
         return Err(Error::other(
-            format!("{tenant}: refusing to apply without confirmation: stdin is not a terminal"),
+            "refusing to apply without confirmation: stdin is not a terminal",
             Some("pass `--yes` to apply without asking (CI), or apply a reviewed plan file".into()),
         ));
     }
-    eprint!("Apply these changes to {tenant}? Only `yes` is accepted: ");
+    eprint!("Apply these changes to {tenants}? Only `yes` is accepted: ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin()

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::ImportArgs;
 use crate::commands::render::safe_file_name;
-use crate::commands::validate::load_valid;
 use crate::config::action::Trigger;
 use crate::error::{Error, Result};
+use crate::pipeline::load_valid;
 use crate::render::strip_header;
 use crate::state::{LiveAction, LiveState};
 

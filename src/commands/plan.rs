@@ -5,9 +5,8 @@
 use std::path::PathBuf;
 
 use crate::cli::{PlanArgs, PlanFormat};
-use crate::commands::validate::tenant_files;
 use crate::error::{Error, Result};
-use crate::pipeline::{Checked, Prepared, finish_and_plan};
+use crate::pipeline::{Prepared, prepare, tenant_files};
 use crate::plan::Plan;
 use crate::plan::format::{human, json, markdown};
 use crate::plan::saved::{SavedPlan, SavedTenant};
@@ -15,9 +14,9 @@ use crate::plan::saved::{SavedPlan, SavedTenant};
 /// Runs `plan`.
 pub fn run(args: &PlanArgs) -> Result<u8> {
     let files = tenant_files(&args.files)?;
-    let checked = crate::pipeline::check_all(&files);
+    let prepared = files.iter().map(|f| prepare(f)).collect();
     let runtime = crate::runtime::build()?;
-    let results = runtime.block_on(plan_files(files, checked));
+    let results = runtime.block_on(plan_files(prepared));
     // Nothing is left to wait for; the worker threads end with the process.
     runtime.shutdown_background();
     let mut planned = Vec::new();
@@ -54,58 +53,20 @@ fn render(plans: &[Plan], format: PlanFormat) -> String {
     }
 }
 
-/// Plans every checked file concurrently; results come back in the order of `files`. Public
-/// for the benchmark (`examples/plan_bench.rs`), which measures exactly what the command runs.
-pub async fn plan_files(
-    files: Vec<PathBuf>,
-    checked: Vec<Result<Checked>>,
-) -> Vec<Result<(Prepared, Plan)>> {
-    crate::tenant::tls::preload();
-    let mut tasks = tokio::task::JoinSet::new();
-    for (i, (file, checked)) in files.into_iter().zip(checked).enumerate() {
-        tasks.spawn(async move { (i, plan_one(file, checked).await) });
+/// Plans every prepared file concurrently; results come back in the order given. Public for the
+/// benchmark (`examples/plan_bench.rs`), which measures exactly what the command runs.
+pub async fn plan_files(prepared: Vec<Result<Prepared>>) -> Vec<Result<(Prepared, Plan)>> {
+    let mut out = Vec::new();
+    for planned in crate::pipeline::plan_all(prepared).await {
+        out.push(match planned {
+            Ok(p) => {
+                p.conn.close().await;
+                Ok((p.prepared, p.plan))
+            }
+            Err(e) => Err(e),
+        });
     }
-    let mut out: Vec<(usize, Result<(Prepared, Plan)>)> = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(r) => out.push(r),
-            Err(e) => out.push((
-                usize::MAX,
-                Err(Error::other(format!("a planning task failed: {e}"), None)),
-            )),
-        }
-    }
-    out.sort_by_key(|(i, _)| *i);
-    out.into_iter().map(|(_, r)| r).collect()
-}
-
-async fn plan_one(file: PathBuf, checked: Result<Checked>) -> Result<(Prepared, Plan)> {
-    let label = file.display().to_string();
-    plan_file(checked).await.map_err(|e| naming_file(&label, e))
-}
-
-/// Puts the tenant file in front of an error that does not name it, so that `plan --all` says
-/// which tenant failed (an unreachable host, a rejected token, ...).
-fn naming_file(label: &str, e: Error) -> Error {
-    let text = e.to_string();
-    if text.starts_with(label) || text.starts_with(&format!("`{label}`")) {
-        return e;
-    }
-    let mut message = format!("{label}: {text}");
-    let mut source = std::error::Error::source(&e);
-    while let Some(cause) = source {
-        message.push_str(&format!("\n  caused by: {cause}"));
-        source = cause.source();
-    }
-    Error::other(message, e.hint().map(str::to_string))
-}
-
-async fn plan_file(checked: Result<Checked>) -> Result<(Prepared, Plan)> {
-    let (checked, conn) = crate::pipeline::connect(checked?).await?;
-    let result = finish_and_plan(checked, &conn.client).await;
-    conn.close().await;
-    let (prepared, _, plan) = result?;
-    Ok((prepared, plan))
+    out
 }
 
 fn write_saved(out: &PathBuf, planned: &[(Prepared, Plan)]) -> Result<()> {

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::cli::RenderArgs;
-use crate::commands::validate::{load_valid, tenant_files};
 use crate::error::{Error, Result};
+use crate::pipeline::{load_valid, tenant_files};
 use crate::state::build::render_all;
 
 /// Runs `render`.

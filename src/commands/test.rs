@@ -7,10 +7,10 @@
 use std::io::Write as _;
 
 use crate::cli::{TestArgs, TestFormat};
-use crate::commands::validate::tenant_files;
 use crate::diagnostics::{error_count, render};
 use crate::error::{Error, Result};
 use crate::output;
+use crate::pipeline::tenant_files;
 use crate::testing;
 
 /// Runs `test`; exit code 0 when every selected case passed, 1 otherwise (a failed case, a

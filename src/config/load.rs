@@ -1,22 +1,20 @@
 //! Reading a tenant file and its includes from disk: the only I/O of the config pipeline.
 //!
 //! Each file is read (bounded size, UTF-8), parsed into a value and a position index, checked
-//! against the JSON Schema (now, or later through [`PendingSchema`]), and deserialised into the
-//! raw model; includes are followed depth-first with cycle detection and merged. Every problem
+//! against the JSON Schema, and deserialised into the raw model; includes are followed depth-first with cycle detection and merged. Every problem
 //! becomes a diagnostic; loading goes on as far as it can so that one run reports everything.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::model::ConfigFile;
+use super::schema_check;
 use super::source_index::SourceIndex;
 use super::yaml_tree;
 use crate::diagnostics::render::Sources;
-use crate::diagnostics::{Code, Diagnostic};
-use crate::validate::{Finding, schema_check};
+use crate::diagnostics::{Code, Diagnostic, Finding, Pos};
 
 /// Files larger than this are refused: a tenant file is hand-written text, not data.
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
@@ -159,42 +157,7 @@ fn token_width(text: &str, offset: usize) -> usize {
 
 /// Loads one tenant file and everything it includes.
 pub fn load(path: &Path) -> LoadOutcome {
-    load_with(path, Loader::default()).0
-}
-
-/// Like [`load`], except that a file which deserialises into the model is not held up by the
-/// schema check: its value is kept in the returned [`PendingSchema`] for later. A file the
-/// model refuses is checked at once, because the schema's findings are what explain it. The
-/// schema takes a few milliseconds to compile, which `plan` and `apply` spend on their first
-/// request instead.
-pub fn load_deferring_schema(path: &Path) -> (LoadOutcome, PendingSchema) {
-    let loader = Loader {
-        defer_schema: true,
-        ..Loader::default()
-    };
-    load_with(path, loader)
-}
-
-/// Schema checks still to run: each file's index in [`LoadedTenant::files`] and its value.
-#[derive(Debug, Default)]
-pub struct PendingSchema(Vec<(usize, Value)>);
-
-impl PendingSchema {
-    /// Runs the deferred checks, placing each finding in its file.
-    pub fn check(self, files: &[SourceFile]) -> Vec<Diagnostic> {
-        let mut out = Vec::new();
-        for (idx, value) in self.0 {
-            let Some(file) = files.get(idx) else { continue };
-            for f in schema_check::check(&value) {
-                let ptr = f.pointer.clone();
-                out.push(place(file, f, ptr));
-            }
-        }
-        out
-    }
-}
-
-fn load_with(path: &Path, mut loader: Loader) -> (LoadOutcome, PendingSchema) {
+    let mut loader = Loader::default();
     let root = loader.file(path, &mut Vec::new());
     let mut out = LoadOutcome {
         diagnostics: loader.diags,
@@ -205,9 +168,8 @@ fn load_with(path: &Path, mut loader: Loader) -> (LoadOutcome, PendingSchema) {
             .collect(),
         tenant: None,
     };
-    let pending = PendingSchema(std::mem::take(&mut loader.pending));
     let (Some(config), false) = (root, loader.failed) else {
-        return (out, pending);
+        return out;
     };
     let mut tenant = LoadedTenant {
         config,
@@ -218,7 +180,7 @@ fn load_with(path: &Path, mut loader: Loader) -> (LoadOutcome, PendingSchema) {
     };
     read_side_files(&mut tenant, &mut out.diagnostics);
     out.tenant = Some(tenant);
-    (out, pending)
+    out
 }
 
 #[derive(Default)]
@@ -228,9 +190,6 @@ struct Loader {
     diags: Vec<Diagnostic>,
     /// Some file could not be turned into the model: semantic checks would only add noise.
     failed: bool,
-    /// Leave the schema check of files the model accepts to [`PendingSchema`].
-    defer_schema: bool,
-    pending: Vec<(usize, Value)>,
 }
 
 impl Loader {
@@ -246,19 +205,7 @@ impl Loader {
             text,
             index,
         });
-        let deferred = if self.defer_schema {
-            ConfigFile::deserialize(&value).ok()
-        } else {
-            None
-        };
-        let cfg = match deferred {
-            Some(cfg) => {
-                self.pending.push((idx, value));
-                Some(cfg)
-            }
-            None => self.checked(idx, value),
-        };
-        let Some(mut cfg) = cfg else {
+        let Some(mut cfg) = self.checked(idx, value) else {
             self.failed = true;
             return None;
         };
@@ -547,15 +494,11 @@ fn read_side_files(tenant: &mut LoadedTenant, diags: &mut Vec<Diagnostic>) {
 }
 
 /// The first tab in the leading whitespace of a line, if any.
-fn indent_tab(text: &str) -> Option<super::source_index::Pos> {
+fn indent_tab(text: &str) -> Option<Pos> {
     text.lines().enumerate().find_map(|(i, line)| {
         let indent = &line[..line.len() - line.trim_start().len()];
         let col = indent.find('\t')?;
-        Some(super::source_index::Pos::from_line_col(
-            text,
-            i + 1,
-            col + 1,
-        ))
+        Some(Pos::from_line_col(text, i + 1, col + 1))
     })
 }
 

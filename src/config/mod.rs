@@ -6,6 +6,7 @@ pub mod kinds;
 pub mod load;
 pub mod model;
 pub mod schema;
+pub mod schema_check;
 pub mod target;
 pub mod test_case;
 

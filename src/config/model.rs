@@ -2,7 +2,7 @@
 //!
 //! These types mirror the YAML one to one and derive both `Deserialize` and `JsonSchema`, so the
 //! checked-in JSON Schema is generated from them. They hold no spans: locations come from
-//! [`super::source_index::SourceIndex`] by JSON Pointer. Semantic checks live in `crate::validate`.
+//! [`super::source_index::SourceIndex`] by JSON Pointer. Semantic checks live in `validate`, above this module.
 
 use std::collections::BTreeMap;
 

@@ -10,7 +10,8 @@ use std::fmt;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Location, Spanned};
 
-use super::source_index::{LineStarts, Pos, SourceIndex};
+use super::source_index::SourceIndex;
+use crate::diagnostics::{LineStarts, Pos};
 
 /// A YAML node with the position of every key and value.
 #[derive(Debug)]

@@ -3,13 +3,16 @@
 //! prints user-input problems.
 
 mod code;
+mod finding;
+mod pos;
 pub mod render;
+pub mod suggest;
 
 pub use code::Code;
+pub use finding::Finding;
+pub use pos::{LineStarts, Pos};
 
 use std::path::PathBuf;
-
-use crate::config::source_index::Pos;
 
 /// Error or warning. Only errors make `validate` fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]

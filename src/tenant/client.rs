@@ -148,8 +148,9 @@ fn http_client(timeouts: Timeouts) -> Result<reqwest::Client> {
 }
 
 fn build_http(timeouts: Timeouts) -> Result<reqwest::Client> {
+    super::tls::install_crypto_provider();
     reqwest::Client::builder()
-        .tls_backend_preconfigured(super::tls::client_config()?)
+        .tls_certs_merge(super::tls::extra_roots().map_err(Error::Setup)?)
         .connect_timeout(timeouts.connect)
         .timeout(timeouts.request)
         // Never follow a redirect with the bearer token to somewhere else.

@@ -3,7 +3,7 @@
 //!
 //! Layers, bottom up: [`secret`] and [`redact`] keep values out of output; [`credentials`]
 //! resolves where they come from; [`hints`], [`rate_limiter`] and [`retry`] decide when to send;
-//! [`tls`] holds the TLS settings; [`client`] sends; `endpoints` names the operations;
+//! [`tls`] adds the extra root certificate; [`client`] sends; `endpoints` names the operations;
 //! [`api_types`] are the wire shapes.
 //! Nothing here knows about the YAML model beyond credentials and the rate limit, and nothing
 //! here prints: callers decide what users see.
@@ -18,7 +18,6 @@ pub mod pagination;
 pub mod rate_limiter;
 pub mod redact;
 pub mod retry;
-mod roots;
 pub mod secret;
 pub mod tls;
 

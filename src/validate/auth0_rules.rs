@@ -2,14 +2,14 @@
 //! restricted claim names and reserved namespaces, bindings per trigger, secrets per action, claim
 //! payload size, the tenant domain, outbound URLs, npm dependencies, and event paths.
 
-use super::finding::Finding;
-use super::suggest::did_you_mean;
 use super::walk;
 use crate::config::action::{ActionConfig, Token};
 use crate::config::load::LoadedTenant;
 use crate::config::target::Target;
 use crate::config::yaml_tree::escape_pointer;
 use crate::diagnostics::Code;
+use crate::diagnostics::Finding;
+use crate::diagnostics::suggest::did_you_mean;
 
 /// Claim names Auth0 silently drops (post-login custom claim rules).
 pub const RESTRICTED_CLAIMS: &[&str] = &[

@@ -1,11 +1,11 @@
 //! Rules of the services the generated kinds talk to: Hasura (roles, session variables, sync
 //! identifiers) and Tinybird (scope options, pipe names, token lifetime).
 
-use super::finding::Finding;
 use crate::config::action::ActionConfig;
 use crate::config::kinds::{HasuraSpec, TinybirdScopeType, TinybirdSpec};
 use crate::config::yaml_tree::escape_pointer;
 use crate::diagnostics::Code;
+use crate::diagnostics::Finding;
 
 /// Longest Tinybird token lifetime accepted without a warning: a week, the longest in the wild.
 pub const TINYBIRD_WARN_SECONDS: i64 = 7 * 24 * 3600;

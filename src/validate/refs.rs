@@ -4,12 +4,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::finding::Finding;
-use super::suggest::did_you_mean;
 use super::walk;
 use crate::config::ConfigFile;
 use crate::config::yaml_tree::escape_pointer;
 use crate::diagnostics::Code;
+use crate::diagnostics::Finding;
+use crate::diagnostics::suggest::did_you_mean;
 
 /// Checks every reference of a merged tenant.
 pub fn check(cfg: &ConfigFile) -> Vec<Finding> {

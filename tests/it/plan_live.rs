@@ -862,7 +862,7 @@ fn missing_secret_values_are_listed_together_and_nothing_is_sent() {
 }
 
 /// Writes a `timeout_ms` below the minimum into the tenant file: the model accepts the file and
-/// only the schema refuses it, so `plan` and `apply` learn of it after their first request.
+/// only the schema refuses it.
 fn refused_only_by_the_schema(project: &Project, rel: &str) {
     let text = std::fs::read_to_string(project.path(rel)).unwrap().replace(
         "    kind: enrich\n",
@@ -920,8 +920,8 @@ fn the_file_s_own_errors_win_over_a_refused_token() {
     assert!(stderr.starts_with(&want), "{stderr}");
     assert!(!stderr.contains("401"), "{stderr}");
     assert!(!stderr.contains("not-the-secret"), "{stderr}");
-    // The token request was sent and refused: the file's errors won, not a lack of traffic.
-    assert_eq!(count(&live.stats(), "POST /oauth/token"), 1);
+    // No request is sent for an invalid file.
+    assert_eq!(live.stats().total, 0);
 }
 
 #[test]
@@ -1001,4 +1001,66 @@ fn warnings_of_a_valid_file_are_printed_once_with_the_plan() {
         "{stderr}"
     );
     assert!(stdout.contains("+ create"), "{stdout}");
+}
+
+/// Several files with errors: their diagnostics come out in the order the files were given,
+/// however the work is spread. The first file is by far the largest, so that it is the slowest
+/// to check.
+#[test]
+fn diagnostics_of_several_files_print_in_the_order_given() {
+    let project = Project::new();
+    let many: String = (0..400)
+        .map(|i| format!("  filler-{i}:\n    kind: claims\n    namespace: https://acme.example.com/\n    claims:\n      - {{ name: c{i}, value: \"v\" }}\n"))
+        .collect();
+    let big = project.tenant_with("a", "http://127.0.0.1:9", "bogus_a: 1\n");
+    let text = std::fs::read_to_string(project.path(&big))
+        .unwrap()
+        .replace("actions:\n", &format!("actions:\n{many}"));
+    std::fs::write(project.path(&big), text).unwrap();
+    let files: Vec<String> = std::iter::once(big)
+        .chain(
+            ["b", "c", "d", "e", "f"]
+                .map(|n| project.tenant_with(n, "http://127.0.0.1:9", &format!("bogus_{n}: 1\n"))),
+        )
+        .collect();
+    for command in ["plan", "apply"] {
+        let mut args = vec![command];
+        args.extend(files.iter().map(String::as_str));
+        args.push("--yes");
+        if command == "plan" {
+            args.pop();
+        }
+        let out = crate::common::run_in(project.root(), &args);
+        let (_, stderr) = texts(&out);
+        assert_eq!(code(&out), 1, "{stderr}");
+        let at: Vec<usize> = ["a", "b", "c", "d", "e", "f"]
+            .iter()
+            .map(|n| {
+                let needle = format!("unknown field `bogus_{n}`");
+                stderr
+                    .find(&needle)
+                    .unwrap_or_else(|| panic!("{needle}: {stderr}"))
+            })
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{command}: {stderr}");
+    }
+}
+
+/// `apply` over several tenants shows every plan, then asks once (here: refuses once, since
+/// stdin is not a terminal), and writes nothing.
+#[test]
+fn apply_of_several_tenants_shows_every_plan_then_asks_once() {
+    let a = Live::start(options());
+    let b = Live::start(options());
+    let project = Project::new();
+    let ra = project.tenant("a", &a.base());
+    let rb = project.tenant("b", &b.base());
+    let out = crate::common::run_in(project.root(), &["apply", &ra, &rb]);
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(code(&out), 1, "{stdout}{stderr}");
+    let first = stdout.find("Tenant tenants/a.yaml").expect(&stdout);
+    let second = stdout.find("Tenant tenants/b.yaml").expect(&stdout);
+    assert!(first < second, "{stdout}");
+    assert_eq!(stderr.matches("not a terminal").count(), 1, "{stderr}");
+    assert_eq!(writes(&a.stats()) + writes(&b.stats()), 0);
 }

@@ -158,50 +158,6 @@ fn valid_fixtures_are_clean() {
     }
 }
 
-/// `plan` and `apply` do not wait for the schema when the model accepts a file and the other
-/// checks pass (`validate_provisionally`); they ask it later (`confirm`). For every fixture the
-/// two steps must give exactly what `validate` gives, and the deferred path must be taken by the
-/// valid fixtures, the warning-only ones and a file only the schema refuses.
-#[test]
-fn the_provisional_check_and_its_schema_verdict_equal_validate() {
-    use loginflow::validate::{Verdict, validate_file, validate_provisionally};
-    let valid = ["valid/all_kinds.yaml", "valid/with_include/tenant.yaml"].map(fixture);
-    let mut deferred = BTreeSet::new();
-    for path in invalid_fixtures().iter().chain(&valid) {
-        let (want_tenant, want, want_sources) = validate_file(path);
-        let (tenant, got, sources) = match validate_provisionally(path) {
-            Verdict::Pending(p) => {
-                deferred.insert(path.file_name().unwrap().to_string_lossy().into_owned());
-                p.confirm()
-            }
-            Verdict::Final(v) => v,
-        };
-        let name = path.display();
-        assert_eq!(tenant.is_some(), want_tenant.is_some(), "{name}");
-        assert_eq!(
-            render::human(&got, &sources, false),
-            render::human(&want, &want_sources, false),
-            "{name}"
-        );
-    }
-    for name in [
-        "all_kinds.yaml",
-        "tenant.yaml",
-        "unused_secret.yaml",
-        "bad_version.yaml",
-    ] {
-        assert!(deferred.contains(name), "{name} not deferred: {deferred:?}");
-    }
-    assert!(!deferred.contains("unknown_top_key.yaml"));
-    // Deferred, with its fragment loaded, which `validate` does not do for a file the schema
-    // refuses: the verdict must still be `validate`'s one error (compared above).
-    let with_include = fixture("invalid/schema_range_with_include/tenant.yaml");
-    match validate_provisionally(&with_include) {
-        Verdict::Pending(p) => assert_eq!(p.tenant.files.len(), 2),
-        Verdict::Final(_) => panic!("schema_range_with_include was not deferred"),
-    }
-}
-
 #[test]
 fn invalid_fixture_output_snapshots() {
     let mut settings = insta::Settings::clone_current();

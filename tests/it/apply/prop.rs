@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use loginflow::apply::apply;
-use loginflow::pipeline::{check, finish_and_plan, read_and_plan};
+use loginflow::pipeline::{prepare, read_and_plan};
 
 use super::harness::*;
 
@@ -73,15 +73,14 @@ fn tenant(s: &Spec) -> Tenant {
         .secret("S2", &format!("two-{}", s.values.1))
 }
 
-/// Checks the tenant file as written, connects, plans and applies as `apply` does (the file
-/// finished while the live state is read); returns whether the report is clean and whether a
+/// Prepares the tenant file as written, connects, plans and applies as `apply` does; returns whether the report is clean and whether a
 /// fresh plan afterwards is empty.
 fn apply_lib(env: &Env) -> (bool, bool) {
     let file = env.file();
     env.rt.block_on(async move {
-        let checked = check(&file).unwrap();
-        let (checked, conn) = loginflow::pipeline::connect(checked).await.unwrap();
-        let (prepared, live, plan) = finish_and_plan(checked, &conn.client).await.unwrap();
+        let prepared = prepare(&file).unwrap();
+        let conn = loginflow::connect::connect(&prepared.tenant).await.unwrap();
+        let (live, plan) = read_and_plan(&prepared, &conn.client).await.unwrap();
         let prepared = Arc::new(prepared);
         let report = apply(prepared.clone(), &plan, &live, &conn.client).await;
         let ok = !report.failed();

@@ -11,20 +11,19 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
-use super::finding::Finding;
-use super::suggest::did_you_mean;
-use crate::config::yaml_tree::escape_pointer;
-use crate::diagnostics::Code;
+use super::yaml_tree::escape_pointer;
+use crate::diagnostics::suggest::did_you_mean;
+use crate::diagnostics::{Code, Finding};
 
 /// The schema as `loginflow schema` prints it, from the copy checked in under `schema/` (a test
 /// keeps the two identical): parsing it is faster than generating it from the types, and every
-/// command that reads a tenant file needs it (`plan` and `apply` only after their first request).
+/// command that reads a tenant file needs it.
 const CHECKED_IN: &str = include_str!("../../schema/loginflow.schema.json");
 
 fn schema() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
     SCHEMA.get_or_init(|| {
-        serde_json::from_str(CHECKED_IN).unwrap_or_else(|_| crate::config::schema::json_schema())
+        serde_json::from_str(CHECKED_IN).unwrap_or_else(|_| super::schema::json_schema())
     })
 }
 
@@ -37,8 +36,7 @@ fn validator() -> Option<&'static Validator> {
 
 /// Starts compiling the schema on a thread of its own (once per process), so that it is ready
 /// by the time the file has been read and parsed: compiling it takes about as long as parsing a
-/// 50-action file. `plan` and `apply` do not call this: they want the verdict only after their
-/// first request, and the thread would take a core from its TLS handshake (see `pipeline`).
+/// 50-action file.
 pub fn compile_in_background() {
     static STARTED: std::sync::Once = std::sync::Once::new();
     STARTED.call_once(|| {

@@ -1,9 +1,9 @@
 //! A problem found by a check, before it is placed in a file: a diagnostic plus a JSON Pointer into
 //! the merged configuration and whether it points at the key or the value.
 
-use crate::diagnostics::{Code, Diagnostic};
+use super::{Code, Diagnostic};
 
-/// A check's result, located later by [`crate::config::load::LoadedTenant::locate`].
+/// A check's result, placed in its file later (`config::load::LoadedTenant::locate`).
 #[derive(Debug, Clone)]
 pub struct Finding {
     pub diag: Diagnostic,
