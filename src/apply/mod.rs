@@ -47,8 +47,9 @@ pub async fn apply(
     // Also after a failure: the report then says truthfully whether what was created went live.
     let list_pages = (live.actions.len() + unsettled.len()).div_ceil(100).max(1);
     settle::created(client, &mut unsettled, &mut report, list_pages).await;
+    let removals = unbind::removals(plan, live);
     if report.failed() {
-        report.skip_rest(plan);
+        report.skip_rest(plan, &removals);
         return report;
     }
     // Foreign bindings keep pointing at the very action they point at now.
@@ -59,21 +60,20 @@ pub async fn apply(
     for a in &live.actions {
         ids.entry(a.name.clone()).or_insert_with(|| a.id.clone());
     }
-    let removals = unbind::removals(plan, live);
     for b in &removals.replace {
-        let step = format!("replace bindings of `{}`", b.trigger);
+        let step = report::replace_step(&b.trigger);
         match bindings(client, &b.trigger, &b.after, &ids).await {
             Ok(()) => report.done(step),
             Err(e) => {
                 report.fail(step, &e);
-                report.skip_rest(plan);
+                report.skip_rest(plan, &removals);
                 return report;
             }
         }
     }
     for a in plan.actions.iter().filter(|a| a.op == Op::Delete) {
-        let step = format!("delete `{}`", a.name);
         let unbinding = removals.forced.contains(&a.name);
+        let step = report::delete_step(&a.name, unbinding);
         match client
             .delete_action(a.id.as_deref().unwrap_or_default(), unbinding)
             .await
@@ -81,14 +81,14 @@ pub async fn apply(
             Ok(()) => report.done(step),
             Err(e) => {
                 report.fail(step, &Error::from(e));
-                report.skip_rest(plan);
+                report.skip_rest(plan, &removals);
                 return report;
             }
         }
     }
     // Their only change was dropping actions that are now deleted, unbinding them.
     for b in &removals.by_delete {
-        report.done(format!("replace bindings of `{}`", b.trigger));
+        report.done(report::unbind_step(b, &removals));
     }
     report
 }
@@ -131,11 +131,7 @@ async fn actions(
     let mut ids = BTreeMap::new();
     let mut unsettled = Unsettled::new();
     for (step, outcome) in steps.into_iter().zip(outcomes) {
-        let label = format!(
-            "{} `{}`",
-            crate::plan::format::op_label(step.op).1,
-            step.name
-        );
+        let label = report::action_step(&step);
         // A task that panicked is a failed step.
         match outcome.and_then(|o| o.transpose()) {
             Ok(Some(applied)) => {

@@ -4,7 +4,50 @@
 use std::fmt::Write as _;
 
 use crate::error::Error;
-use crate::plan::{Op, Plan};
+use crate::plan::format::op_label;
+use crate::plan::{ActionPlan, BindingPlan, Op, Plan};
+
+use super::unbind::Removals;
+
+/// The step of an action's create, update, adopt or deploy: `update `a``, or, for a deploy
+/// whose version is still building, `wait for `a` to build`.
+pub fn action_step(a: &ActionPlan) -> String {
+    if a.building {
+        format!("wait for `{}` to build", a.name)
+    } else {
+        format!("{} `{}`", op_label(a.op).1, a.name)
+    }
+}
+
+/// The step of one binding replace (`PATCH` of the trigger's whole list).
+pub fn replace_step(trigger: &str) -> String {
+    format!("replace bindings of `{trigger}`")
+}
+
+/// The step of a delete; a forced one (`DELETE ?force=true`) also unbinds the action.
+pub fn delete_step(name: &str, forced: bool) -> String {
+    if forced {
+        format!("delete `{name}` with force (unbinding it)")
+    } else {
+        format!("delete `{name}`")
+    }
+}
+
+/// The binding change of a trigger that no replace carries out: its forced deletes unbind its
+/// deleted actions, and nothing else of it changes.
+pub fn unbind_step(b: &BindingPlan, removals: &Removals) -> String {
+    let names: Vec<String> = b
+        .before
+        .iter()
+        .filter(|n| removals.forced.contains(*n))
+        .map(|n| format!("`{n}`"))
+        .collect();
+    format!(
+        "unbind {} from `{}` (by the forced delete)",
+        names.join(", "),
+        b.trigger
+    )
+}
 
 /// The outcome of one step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,16 +95,19 @@ impl Report {
         self.steps.iter().any(|s| matches!(s, Step::Failed(..)))
     }
 
-    /// Marks the bindings and deletions of the plan as not started.
-    pub fn skip_rest(&mut self, plan: &Plan) {
-        for b in &plan.bindings {
-            let step = format!("replace bindings of `{}`", b.trigger);
-            if !self.mentions(&step) {
-                self.not_started(step);
-            }
-        }
+    /// Marks the bindings and deletions of the plan as not started, named as `removals` would
+    /// have carried them out.
+    pub fn skip_rest(&mut self, plan: &Plan, removals: &Removals) {
+        let mut steps: Vec<String> = removals
+            .replace
+            .iter()
+            .map(|b| replace_step(&b.trigger))
+            .collect();
         for a in plan.actions.iter().filter(|a| a.op == Op::Delete) {
-            let step = format!("delete `{}`", a.name);
+            steps.push(delete_step(&a.name, removals.forced.contains(&a.name)));
+        }
+        steps.extend(removals.by_delete.iter().map(|b| unbind_step(b, removals)));
+        for step in steps {
             if !self.mentions(&step) {
                 self.not_started(step);
             }

@@ -12,7 +12,7 @@ use crate::tenant::TenantClient;
 use crate::tenant::api_types::{ApiAction, BuildStatus};
 
 use super::report::Report;
-use super::steps::{BUILD_TIMEOUT, build_failed, wait_live};
+use super::steps::{BUILD_TIMEOUT, build_failed, runs_draft, wait_live};
 
 /// Created actions not yet known to be live: name → (report label, id).
 pub type Unsettled = BTreeMap<String, (String, String)>;
@@ -71,8 +71,9 @@ pub async fn created(
     }
 }
 
-/// Settles what the list shows: live actions are done, failed or vanished ones failed, those still
-/// building stay in `unsettled`; returns the built but undeployed ones.
+/// Settles what the list shows: live actions (their deployed version built) are done, failed or
+/// vanished ones failed, those still building stay in `unsettled`; returns the built but not yet
+/// live ones (deployed but its version still building, or not deployed).
 fn classify(listed: Vec<ApiAction>, unsettled: &mut Unsettled, report: &mut Report) -> Unsettled {
     let by_id: BTreeMap<String, ApiAction> =
         listed.into_iter().map(|a| (a.id.clone(), a)).collect();
@@ -83,7 +84,7 @@ fn classify(listed: Vec<ApiAction>, unsettled: &mut Unsettled, report: &mut Repo
             report.fail(label, &e);
             continue;
         };
-        let live = a.deployed_version.is_some() && a.all_changes_deployed;
+        let live = runs_draft(a);
         match a.status {
             BuildStatus::Built if live => report.done(label),
             BuildStatus::Built => {

@@ -7,7 +7,7 @@ use crate::config::action::Trigger;
 use crate::error::{Error, Result};
 use crate::plan::{ActionPlan, Op};
 use crate::secrets::SecretValues;
-use crate::state::DesiredAction;
+use crate::state::{DesiredAction, LiveAction};
 use crate::tenant::TenantClient;
 use crate::tenant::api_types::{
     ApiAction, ApiDependency, ApiTrigger, BuildStatus, CreateAction, SecretValue, UpdateAction,
@@ -62,7 +62,9 @@ pub async fn apply_action(
                     .update_action(&id, &update_body(want, values, false))
                     .await?;
             }
-            deploy_when_built(client, &id, &want.name).await?;
+            // The draft may already be deployed and still building (a create with
+            // `deploy: true`): then this only waits for it to go live.
+            wait_live(client, &id, &want.name).await?;
             Ok(settled(id))
         }
         Op::Delete => {
@@ -130,47 +132,71 @@ fn update_body(want: &DesiredAction, values: &SecretValues, send_secrets: bool) 
 
 async fn deploy_when_built(client: &TenantClient, id: &str, name: &str) -> Result<()> {
     wait_built(client, id, name).await?;
+    deploy(client, id, name).await
+}
+
+/// Deploys the built draft and waits until the new version is live (built and deployed).
+async fn deploy(client: &TenantClient, id: &str, name: &str) -> Result<()> {
+    // Safe to retry: after an ambiguous failure the client reads the action to learn whether
+    // the deploy happened before sending it again.
     let version = client.deploy_action(id).await?;
     // The deploy answers with the new version; confirm the action now runs it.
-    let deadline = Instant::now() + BUILD_TIMEOUT;
-    let mut delay = Duration::from_millis(50);
-    loop {
-        let a = client.get_action(id).await?;
-        if a.deployed_version
-            .as_ref()
-            .is_some_and(|v| v.id == version.id)
-        {
-            return Ok(());
+    let live = poll(client, id, name, |a| {
+        let v = a.deployed_version.as_ref().filter(|v| v.id == version.id)?;
+        match v.status {
+            BuildStatus::Built => Some(Ok(())),
+            BuildStatus::Failed => Some(Err(build_failed(name))),
+            _ => None,
         }
-        if Instant::now() > deadline {
-            return Err(Error::other(
-                format!(
-                    "`{name}`: deployed version {} did not go live in time",
-                    version.number
-                ),
-                None,
-            ));
-        }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(2));
+    })
+    .await;
+    match live {
+        Err(Waited::TimedOut) => Err(Error::other(
+            format!(
+                "`{name}`: deployed version {} did not go live in time",
+                version.number
+            ),
+            None,
+        )),
+        Err(Waited::Failed(e)) => Err(e),
+        Ok(_) => Ok(()),
     }
 }
 
-/// Waits until a created-with-deploy action's version is built and live.
+/// Makes the built draft live: waits for its build and for the build of its deployed version
+/// (a create with `deploy: true`, or a deploy still in progress), then deploys it only if the
+/// action does not run it by then. Nothing binds to it before this returns.
 pub async fn wait_live(client: &TenantClient, id: &str, name: &str) -> Result<()> {
-    let a = wait_built(client, id, name).await?;
-    match a.deployed_version {
-        Some(_) if a.all_changes_deployed => Ok(()),
-        _ => {
-            let version = client.deploy_action(id).await?;
-            tracing::debug!(
-                action = name,
-                version = version.number,
-                "deployed after create"
-            );
-            Ok(())
-        }
+    let mut a = wait_built(client, id, name).await?;
+    if version_building(&a) {
+        a = poll(client, id, name, |a| {
+            (!version_building(a)).then_some(Ok(()))
+        })
+        .await
+        .map_err(|e| e.into_error(name))?;
     }
+    if runs_draft(&a) {
+        return Ok(());
+    }
+    tracing::debug!(action = name, "built but not live; deploying");
+    deploy(client, id, name).await
+}
+
+/// Whether the action runs its draft: every change deployed, in a version that is built.
+pub fn runs_draft(a: &ApiAction) -> bool {
+    a.all_changes_deployed
+        && a.deployed_version
+            .as_ref()
+            .is_some_and(|v| v.status == BuildStatus::Built)
+        && LiveAction::from_api(a.clone(), |_| None).draft_is_deployed()
+}
+
+/// Whether the draft is deployed in a version whose build has not ended.
+fn version_building(a: &ApiAction) -> bool {
+    a.all_changes_deployed
+        && a.deployed_version
+            .as_ref()
+            .is_some_and(|v| !matches!(v.status, BuildStatus::Built | BuildStatus::Failed))
 }
 
 /// The error for an action whose build failed.
@@ -183,24 +209,60 @@ pub fn build_failed(name: &str) -> Error {
 
 /// Polls the action until its draft is built; a failed build is an error with Auth0's status.
 async fn wait_built(client: &TenantClient, id: &str, name: &str) -> Result<ApiAction> {
-    let start = Instant::now();
-    let mut delay = Duration::from_millis(50);
-    let mut told = false;
-    loop {
-        let a = client.get_action(id).await?;
-        match a.status {
-            BuildStatus::Built => return Ok(a),
-            BuildStatus::Failed => return Err(build_failed(name)),
-            _ => {}
-        }
-        if start.elapsed() > BUILD_TIMEOUT {
-            return Err(Error::other(
+    poll(client, id, name, |a| match a.status {
+        BuildStatus::Built => Some(Ok(())),
+        BuildStatus::Failed => Some(Err(build_failed(name))),
+        _ => None,
+    })
+    .await
+    .map_err(|e| e.into_error(name))
+}
+
+/// Why a wait ended without the action reaching the state waited for.
+enum Waited {
+    TimedOut,
+    Failed(Error),
+}
+
+impl Waited {
+    fn into_error(self, name: &str) -> Error {
+        match self {
+            Waited::Failed(e) => e,
+            Waited::TimedOut => Error::other(
                 format!(
                     "`{name}`: the build did not finish within {} s",
                     BUILD_TIMEOUT.as_secs()
                 ),
                 None,
-            ));
+            ),
+        }
+    }
+}
+
+/// Reads the action until `done` says it is ready (`Some(Ok)`) or never will be (`Some(Err)`),
+/// backing off up to 2 s between reads, for at most [`BUILD_TIMEOUT`]; waits longer than a
+/// second print progress.
+async fn poll(
+    client: &TenantClient,
+    id: &str,
+    name: &str,
+    done: impl Fn(&ApiAction) -> Option<Result<()>>,
+) -> std::result::Result<ApiAction, Waited> {
+    let start = Instant::now();
+    let mut delay = Duration::from_millis(50);
+    let mut told = false;
+    loop {
+        let a = client
+            .get_action(id)
+            .await
+            .map_err(|e| Waited::Failed(e.into()))?;
+        match done(&a) {
+            Some(Ok(())) => return Ok(a),
+            Some(Err(e)) => return Err(Waited::Failed(e)),
+            None => {}
+        }
+        if start.elapsed() > BUILD_TIMEOUT {
+            return Err(Waited::TimedOut);
         }
         // Sleep no further than the one-second mark before telling, so that every wait longer
         // than a second shows progress even when the next poll would find the build done.

@@ -86,6 +86,7 @@ mod tests {
             code_diff: None,
             secrets: SecretChanges::default(),
             notes: Vec::new(),
+            building: false,
         }
     }
 
@@ -127,6 +128,7 @@ mod tests {
                     status: "built".into(),
                     updated_at: None,
                     deployed: None,
+                    building: None,
                     all_changes_deployed: true,
                     owner: None,
                 })

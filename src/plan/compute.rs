@@ -145,6 +145,7 @@ fn action_plan(d: &DesiredAction, live: Option<&LiveAction>) -> Option<ActionPla
                 ..Default::default()
             },
             notes: Vec::new(),
+            building: false,
         });
     };
     let fields = field_changes(d, l);
@@ -152,6 +153,7 @@ fn action_plan(d: &DesiredAction, live: Option<&LiveAction>) -> Option<ActionPla
     let code_same = l.code == d.code;
     let draft_matches = code_same && fields.is_empty() && !secrets.any();
     let mut notes = Vec::new();
+    let mut building = false;
     let op = if l.owner.is_none() {
         notes.push(
             "not managed by loginflow yet: apply takes it over and adds the managed header".into(),
@@ -165,12 +167,22 @@ fn action_plan(d: &DesiredAction, live: Option<&LiveAction>) -> Option<ActionPla
             );
         }
         Op::Update
+    } else if l.draft_is_building() {
+        // Deployed, but not live until its build ends: binding it now would fail.
+        let number = l.building.as_ref().map_or(0, |v| v.number);
+        notes.push(format!(
+            "still building: version {number} is deployed and goes live when its build ends; apply waits for it (deploying only if it does not go live) before binding"
+        ));
+        building = true;
+        Op::Deploy
     } else if !l.draft_is_deployed() || !l.all_changes_deployed {
         notes.push(
-            if l.deployed.is_none() {
-                "never deployed"
-            } else {
+            if l.deployed.is_some() {
                 "the draft differs from the deployed version"
+            } else if l.building.is_some() {
+                "the draft differs from the version being deployed (still building)"
+            } else {
+                "never deployed"
             }
             .into(),
         );
@@ -187,6 +199,7 @@ fn action_plan(d: &DesiredAction, live: Option<&LiveAction>) -> Option<ActionPla
         code_diff: (!code_same).then(|| diff(&l.code, &d.code, &d.name)),
         secrets,
         notes,
+        building,
     })
 }
 
@@ -255,6 +268,7 @@ fn delete_plan(a: &LiveAction) -> ActionPlan {
         code_diff: None,
         secrets: SecretChanges::default(),
         notes: vec!["managed by loginflow and no longer in the config; pruning deletes it".into()],
+        building: false,
     }
 }
 
@@ -388,7 +402,12 @@ fn fingerprint(live: &LiveState) -> LiveFingerprint {
                 let fp = ActionFingerprint {
                     id: a.id.clone(),
                     updated_at: a.updated_at.clone(),
-                    deployed_version: a.deployed.as_ref().map(|v| v.id.clone()),
+                    // The same version before and after its build ends.
+                    deployed_version: a
+                        .deployed
+                        .as_ref()
+                        .or(a.building.as_ref())
+                        .map(|v| v.id.clone()),
                 };
                 (a.name.clone(), fp)
             })

@@ -60,6 +60,11 @@ pub struct ActionPlan {
     pub secrets: SecretChanges,
     /// Notes for reviewers (e.g. "undeployed dashboard edits will be overwritten").
     pub notes: Vec<String>,
+    /// A `deploy` whose draft is already deployed but still building (a create with
+    /// `deploy: true` whose build has not ended): apply waits for the build, deploys only if the
+    /// version did not go live, and binds nothing to it before. Serialised only when true.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub building: bool,
 }
 
 /// The change of one trigger's binding order.
@@ -120,8 +125,16 @@ impl Plan {
         !self.actions.is_empty() || !self.bindings.is_empty()
     }
 
-    /// Counts per operation, for summaries.
+    /// Counts per operation, for summaries (actions still building are counted apart).
     pub fn count(&self, op: Op) -> usize {
-        self.actions.iter().filter(|a| a.op == op).count()
+        self.actions
+            .iter()
+            .filter(|a| a.op == op && !a.building)
+            .count()
+    }
+
+    /// Actions whose deployed version is still building.
+    pub fn building(&self) -> usize {
+        self.actions.iter().filter(|a| a.building).count()
     }
 }

@@ -46,7 +46,12 @@ pub struct LiveAction {
     pub secret_names: BTreeSet<String>,
     pub status: String,
     pub updated_at: Option<String>,
+    /// The deployed version when it is live: its build status is `built`.
     pub deployed: Option<LiveVersion>,
+    /// The deployed version while its build is still running (`pending`, `building`, ...): a
+    /// create with `deploy: true` until its build ends. Not live: nothing may bind to it yet.
+    #[serde(default)]
+    pub building: Option<LiveVersion>,
     pub all_changes_deployed: bool,
     /// `Some` when the code carries loginflow's managed header.
     pub owner: Option<Ownership>,
@@ -96,6 +101,13 @@ impl LiveAction {
     pub fn from_api(a: ApiAction, owner: impl Fn(&str) -> Option<Ownership>) -> LiveAction {
         let supported_triggers: Vec<String> =
             a.supported_triggers.into_iter().map(|t| t.id).collect();
+        // Only a built version runs; a failed one never will, one still building may.
+        let (deployed, building) = match a.deployed_version {
+            Some(v) if v.status == BuildStatus::Built => (Some(version(v)), None),
+            Some(v) if v.status == BuildStatus::Failed => (None, None),
+            Some(v) => (None, Some(version(v))),
+            None => (None, None),
+        };
         LiveAction {
             id: a.id,
             name: a.name,
@@ -108,25 +120,27 @@ impl LiveAction {
             secret_names: a.secrets.into_iter().map(|s| s.name).collect(),
             status: status_name(a.status),
             updated_at: a.updated_at,
-            // A version whose build failed does not run, whatever `deployed` says.
-            deployed: a
-                .deployed_version
-                .filter(|v| v.status != BuildStatus::Failed)
-                .map(version),
+            deployed,
+            building,
             all_changes_deployed: a.all_changes_deployed,
         }
     }
 
     /// Whether the draft is what runs: deployed, and not edited since.
     pub fn draft_is_deployed(&self) -> bool {
-        match &self.deployed {
-            Some(v) => {
-                v.code == self.code
-                    && v.runtime == self.runtime
-                    && v.dependencies == self.dependencies
-            }
-            None => false,
-        }
+        self.deployed.as_ref().is_some_and(|v| self.is_draft(v))
+    }
+
+    /// Whether the draft will run once the build of its deployed version ends: nothing is live
+    /// yet, and the version still building is the draft, with every change deployed.
+    pub fn draft_is_building(&self) -> bool {
+        self.deployed.is_none()
+            && self.all_changes_deployed
+            && self.building.as_ref().is_some_and(|v| self.is_draft(v))
+    }
+
+    fn is_draft(&self, v: &LiveVersion) -> bool {
+        v.code == self.code && v.runtime == self.runtime && v.dependencies == self.dependencies
     }
 }
 

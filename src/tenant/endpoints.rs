@@ -5,8 +5,8 @@
 use serde_json::Value;
 
 use super::api_types::{
-    ActionsPage, ApiAction, ApiBinding, ApiVersion, BindingRef, BindingsPage, CreateAction,
-    UpdateAction,
+    ActionsPage, ApiAction, ApiBinding, ApiVersion, BindingRef, BindingsPage, BuildStatus,
+    CreateAction, UpdateAction,
 };
 use super::client::{Call, Result, TenantClient};
 use super::error::{Endpoint, Error};
@@ -102,7 +102,7 @@ impl TenantClient {
             endpoint: CREATE_ACTION,
             url,
             body: Some(json(req)?),
-            safety: Safety::CreateOnce,
+            safety: Safety::ConfirmByRead,
         };
         self.call_json(call).await
     }
@@ -157,16 +157,38 @@ impl TenantClient {
     }
 
     /// Deploys the built draft as a new version. The version goes live asynchronously (the
-    /// response says `deployed: false`). Retried only on 429: a resend would mint another version.
+    /// response says `deployed: false`). Safe to retry without minting a second version: after an
+    /// ambiguous failure (5xx, dropped connection, timeout) it reads the action, and when the
+    /// action now runs its draft (every change deployed, in a version whose build did not fail)
+    /// the deploy happened, and that version is returned; otherwise it is sent again.
     pub async fn deploy_action(&self, id: &str) -> Result<ApiVersion> {
-        let url = self.url(&["api", "v2", "actions", "actions", id, "deploy"]);
-        let call = Call {
-            endpoint: DEPLOY_ACTION,
-            url,
-            body: None,
-            safety: Safety::RateLimitOnly,
-        };
-        self.call_json(call).await
+        let policy = RetryPolicy::DEFAULT;
+        let mut attempt = 0;
+        loop {
+            let url = self.url(&["api", "v2", "actions", "actions", id, "deploy"]);
+            let call = Call {
+                endpoint: DEPLOY_ACTION,
+                url,
+                body: None,
+                safety: Safety::ConfirmByRead,
+            };
+            let outcome = self.call_json(call).await;
+            if !matches!(outcome, Err(Error::AmbiguousWrite { .. })) {
+                return outcome;
+            }
+            if let Some(version) = deployed_draft(self.get_action(id).await?) {
+                return Ok(version);
+            }
+            if attempt >= policy.max_retries {
+                return outcome;
+            }
+            tracing::debug!(
+                id,
+                "deploy outcome unknown and the draft is not deployed; deploying again"
+            );
+            tokio::time::sleep(policy.backoff(attempt, jitter_unit())).await;
+            attempt += 1;
+        }
     }
 
     /// Deletes an action. With `unbind` false a bound action is refused (409), the safeguard
@@ -240,6 +262,21 @@ impl TenantClient {
         let url = self.url(&["api", "v2", "users", id]);
         self.call_json(read(GET_USER, url)).await
     }
+}
+
+/// The deployed version when it is the action's draft: every change deployed, the same code,
+/// runtime and dependencies, and a build that did not fail.
+fn deployed_draft(a: ApiAction) -> Option<ApiVersion> {
+    let deps = |list: &[super::api_types::ApiDependency]| {
+        list.iter()
+            .map(|d| (d.name.clone(), d.version.clone()))
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let v = a.deployed_version?;
+    let same = v.code == a.code
+        && v.runtime == a.runtime
+        && deps(&v.dependencies) == deps(&a.dependencies);
+    (a.all_changes_deployed && same && v.status != BuildStatus::Failed).then_some(v)
 }
 
 fn read(endpoint: Endpoint, url: reqwest::Url) -> Call {

@@ -1,11 +1,14 @@
 //! When a failed request may be sent again, and how long to wait first.
 //!
-//! The rule that matters: a request is retried only when sending it twice cannot do harm. GET,
-//! PUT, DELETE and the bindings PATCH (which replaces the whole list) are idempotent. A POST that
-//! creates an action is not: after an ambiguous failure (timeout, reset connection, 5xx) the
-//! action may exist, so the failure is reported as ambiguous and the caller looks the name up.
-//! A deploy POST would mint an extra version, so only 429s (rejected, hence not applied) are
-//! retried. A connection that never opened sent nothing and is safe to retry for every kind.
+//! The rule that matters: a request is resent blindly only when sending it twice cannot do harm.
+//! GET, PUT, DELETE and the bindings PATCH (which replaces the whole list) are idempotent; a
+//! DELETE that finds nothing after an ambiguous attempt was done by that attempt. A POST that
+//! creates an action or deploys one is not: a second create may duplicate the action, a second
+//! deploy mints another version. After an ambiguous failure (timeout, dropped connection, 5xx)
+//! such a write is reported as ambiguous, and the caller reads the tenant to learn whether it
+//! happened before sending it again (a create looks the name up; a deploy reads the action and
+//! checks whether it now runs its draft). A 429 (rejected, hence not applied) and a connection
+//! that never opened (nothing sent) are safe to retry for every kind.
 //! This module decides; it neither sleeps nor sends.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,10 +54,9 @@ impl RetryPolicy {
 pub enum Safety {
     /// GET, PUT, DELETE, bindings PATCH, action PATCH (same body, same result).
     Idempotent,
-    /// POST create: a second send may create a duplicate.
-    CreateOnce,
-    /// POST deploy: retried only when the server certainly rejected it (429).
-    RateLimitOnly,
+    /// POST create or deploy: a second send may duplicate the action or mint another version,
+    /// so after an ambiguous failure the caller reads the outcome before sending it again.
+    ConfirmByRead,
 }
 
 /// What went wrong with one attempt.
@@ -87,8 +89,7 @@ pub fn decide(safety: Safety, failure: Failure) -> Decision {
         (Failure::RateLimited | Failure::NotSent, _) => Decision::Retry,
         (Failure::Permanent, _) => Decision::GiveUp,
         (Failure::ServerError | Failure::Unknown, Safety::Idempotent) => Decision::Retry,
-        (Failure::ServerError | Failure::Unknown, Safety::CreateOnce) => Decision::Ambiguous,
-        (Failure::ServerError | Failure::Unknown, Safety::RateLimitOnly) => Decision::GiveUp,
+        (Failure::ServerError | Failure::Unknown, Safety::ConfirmByRead) => Decision::Ambiguous,
     }
 }
 
@@ -133,18 +134,14 @@ mod tests {
     }
 
     #[test]
-    fn creates_are_never_blindly_retried() {
+    fn creates_and_deploys_are_never_blindly_retried() {
         use Decision::*;
         use Failure::*;
         let table = [
             (Safety::Idempotent, [Retry, Retry, Retry, GiveUp, Retry]),
             (
-                Safety::CreateOnce,
+                Safety::ConfirmByRead,
                 [Retry, Ambiguous, Retry, GiveUp, Ambiguous],
-            ),
-            (
-                Safety::RateLimitOnly,
-                [Retry, GiveUp, Retry, GiveUp, GiveUp],
             ),
         ];
         for (safety, expected) in table {

@@ -124,12 +124,17 @@ pub fn check(tenant: &LoadedTenant) -> Vec<Finding> {
     out
 }
 
+/// Whether a config may name an action so: 1–100 characters, no control characters, no leading
+/// or trailing spaces. (`import` leaves out live actions whose names fail this.)
+pub fn usable_action_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().count() <= 100
+        && name.trim() == name
+        && !name.chars().any(char::is_control)
+}
+
 fn action_name(name: &str, base: &str, out: &mut Vec<Finding>) {
-    let bad = name.is_empty()
-        || name.chars().count() > 100
-        || name.trim() != name
-        || name.chars().any(char::is_control);
-    if bad {
+    if !usable_action_name(name) {
         let msg = format!(
             "action name `{}` is not usable: 1–100 characters, no control characters, no leading or trailing spaces",
             name.escape_debug()

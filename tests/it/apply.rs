@@ -6,5 +6,6 @@ mod basic;
 mod faults;
 mod harness;
 mod kill;
+mod pending;
 mod prop;
 mod saved;

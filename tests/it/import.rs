@@ -10,6 +10,39 @@ use loginflow_emulator::EmulatorOptions;
 
 use crate::common::emulator::Client;
 
+/// Replaces the post-login bindings with `refs`.
+async fn bind(emu: &Client, refs: Vec<serde_json::Value>) {
+    let (status, _) = emu
+        .call(
+            Method::PATCH,
+            "/api/v2/actions/triggers/post-login/bindings",
+            Some(json!({"bindings": refs})),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 200);
+}
+
+/// Runs `import` of the emulator's tenant into `imported/` of a temp dir (with the credentials
+/// file the written config names); returns the dir and import's stderr.
+async fn import(emu: &Client) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("id"), "local").unwrap();
+    let src = format!(
+        "version: 1\ntenant:\n  domain: {}\n  credentials:\n    client_id: {{ file: id }}\n    client_secret: {{ file: id }}\n",
+        emu.base
+    );
+    std::fs::write(dir.path().join("src.yaml"), src).unwrap();
+    let out = loginflow()
+        .current_dir(dir.path())
+        .args(["import", "--tenant", "src.yaml", "--out", "imported"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    std::fs::copy(dir.path().join("id"), dir.path().join("imported/id")).unwrap();
+    (dir, stderr)
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn import_then_plan_shows_only_adoption() {
     let emu = Client::start(EmulatorOptions::fast()).await;
@@ -33,34 +66,9 @@ async fn import_then_plan_shows_only_adoption() {
         .iter()
         .map(|id| json!({"ref": {"type": "action_id", "value": id}, "display_name": id}))
         .collect();
-    let (status, _) = emu
-        .call(
-            Method::PATCH,
-            "/api/v2/actions/triggers/post-login/bindings",
-            Some(json!({"bindings": refs})),
-        )
-        .await;
-    assert_eq!(status.as_u16(), 200);
-
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("id"), "local").unwrap();
-    let src = format!(
-        "version: 1\ntenant:\n  domain: {}\n  credentials:\n    client_id: {{ file: id }}\n    client_secret: {{ file: id }}\n",
-        emu.base
-    );
-    std::fs::write(dir.path().join("src.yaml"), src).unwrap();
-    let out = loginflow()
-        .current_dir(dir.path())
-        .args(["import", "--tenant", "src.yaml", "--out", "imported"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::copy(dir.path().join("id"), dir.path().join("imported/id")).unwrap();
-    let code = std::fs::read_to_string(dir.path().join("imported/actions/legacy b.js")).unwrap();
+    bind(&emu, refs).await;
+    let (dir, _) = import(&emu).await;
+    let code = std::fs::read_to_string(dir.path().join("imported/actions/legacy%20b.js")).unwrap();
     assert!(
         code.contains("https://x.example.com/legacy b"),
         "code written exactly as deployed"
@@ -113,4 +121,147 @@ async fn import_then_plan_shows_only_adoption() {
             "only the managed header is added: {added:?}"
         );
     }
+}
+
+/// Creates a deployed post-login action named `name` whose code names it.
+async fn live_action(emu: &Client, name: &str) {
+    let body = json!({
+        "name": name,
+        "supported_triggers": [{"id": "post-login", "version": "v3"}],
+        "code": format!("exports.onExecutePostLogin = async () => {{}}; // code of {}\n", name.escape_debug()),
+        "deploy": true
+    });
+    let (status, created) = emu
+        .call(Method::POST, "/api/v2/actions/actions", Some(body))
+        .await;
+    assert_eq!(status.as_u16(), 201, "{created}");
+}
+
+/// Live names a config can hold, file names or not.
+const USABLE: [&str; 8] = [
+    "a/b",
+    "a_b",
+    "A_B",
+    "with space",
+    "ünïcødé ☃",
+    "50%",
+    ".hidden",
+    "..",
+];
+
+/// Live names `validate` refuses in a config.
+const UNUSABLE: [&str; 3] = ["new\nline", "tab\there", " padded "];
+
+/// Live names that today's import maps to one file (`a/b`, `a_b`), or that no file name can
+/// hold as they are: distinct files, a config saying which, and a config that validates.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_live_name_gets_its_own_file_and_the_config_validates() {
+    let emu = Client::start(EmulatorOptions::fast()).await;
+    for name in USABLE.iter().chain(&UNUSABLE) {
+        live_action(&emu, name).await;
+    }
+    // Bound in an order the config must keep (all but the names no config can hold).
+    let bound: Vec<&str> = vec!["a_b", "a/b", "ünïcødé ☃", "A_B"];
+    let refs: Vec<_> = bound
+        .iter()
+        .map(|n| json!({"ref": {"type": "action_name", "value": n}}))
+        .collect();
+    bind(&emu, refs).await;
+    let (dir, stderr) = import(&emu).await;
+
+    // Each action's file holds its own code, under a name that only it maps to.
+    let config = std::fs::read_to_string(dir.path().join("imported/tenant.yaml")).unwrap();
+    let files: Vec<String> = std::fs::read_dir(dir.path().join("imported/actions"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    let lower: std::collections::BTreeSet<String> =
+        files.iter().map(|f| f.to_lowercase()).collect();
+    assert_eq!(
+        lower.len(),
+        files.len(),
+        "case-insensitive clash: {files:?}"
+    );
+    for f in &files {
+        assert!(
+            f.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-%~".contains(c)),
+            "{f}"
+        );
+        assert!(!f.starts_with('.'), "{f}");
+        assert!(
+            config.contains(&format!("code: \"actions/{f}\"")),
+            "{f}\n{config}"
+        );
+    }
+    for name in USABLE {
+        let path = config
+            .lines()
+            .skip_while(|l| *l != format!("  {}:", serde_json::to_string(name).unwrap()))
+            .find_map(|l| l.trim().strip_prefix("code: "))
+            .unwrap_or_else(|| panic!("no code path for {name}\n{config}"));
+        let path: String = serde_json::from_str(path).unwrap();
+        let code = std::fs::read_to_string(dir.path().join("imported").join(&path)).unwrap();
+        assert!(
+            code.contains(&format!("// code of {}\n", name.escape_debug())),
+            "{name} → {path}: {code}"
+        );
+    }
+    // The names no config can hold are left alone, and import says so.
+    for name in UNUSABLE {
+        assert!(
+            !config.contains(&serde_json::to_string(name).unwrap()),
+            "{config}"
+        );
+        assert!(
+            stderr.contains(&format!("{:?}", name)),
+            "not mentioned: {name:?}\n{stderr}"
+        );
+    }
+    assert_eq!(files.len(), USABLE.len(), "{files:?}");
+
+    let out = loginflow()
+        .current_dir(dir.path())
+        .args(["validate", "imported/tenant.yaml"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{config}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = loginflow()
+        .current_dir(dir.path())
+        .args(["plan", "imported/tenant.yaml", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tenant = &doc["tenants"][0];
+    let mut adopted: Vec<&str> = tenant["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            assert_eq!(a["op"], "adopt", "{a}");
+            a["name"].as_str().unwrap()
+        })
+        .collect();
+    adopted.sort();
+    let mut want = USABLE.to_vec();
+    want.sort();
+    assert_eq!(adopted, want);
+    assert_eq!(tenant["bindings"], json!([]), "the binding order is kept");
+    let unowned: Vec<&str> = tenant["unowned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(unowned.len(), 3, "{unowned:?}");
 }

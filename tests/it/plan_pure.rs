@@ -57,6 +57,7 @@ fn live_of(d: &DesiredAction, id: &str) -> LiveAction {
             runtime: Some("node22".into()),
             dependencies: d.dependencies.clone(),
         }),
+        building: None,
         all_changes_deployed: true,
         owner: Some(Ownership {
             action: d.name.clone(),

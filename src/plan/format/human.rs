@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{op_label, secrets_line, summary};
+use super::{action_label, secrets_line, summary};
 use crate::plan::model::{Op, Plan};
 
 const GREEN: &str = "32";
@@ -31,7 +31,7 @@ fn paint(s: &str, code: &str, color: bool) -> String {
 fn tenant(out: &mut String, plan: &Plan, color: bool) {
     let _ = writeln!(out, "Tenant {}\n", plan.tenant);
     for a in &plan.actions {
-        let (sign, word) = op_label(a.op);
+        let (sign, word) = action_label(a);
         let style = match a.op {
             Op::Create => GREEN,
             Op::Delete => RED,

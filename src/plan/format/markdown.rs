@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{op_label, secrets_line, summary};
+use super::{action_label, secrets_line, summary};
 use crate::plan::model::{ActionPlan, Op, Plan};
 
 /// GitHub's limit on a comment body.
@@ -65,7 +65,7 @@ fn head(out: &mut String, plan: &Plan) {
     if !plan.actions.is_empty() {
         out.push_str("| | action | trigger | change |\n|---|---|---|---|\n");
         for a in &plan.actions {
-            let (sign, word) = op_label(a.op);
+            let (sign, word) = action_label(a);
             let _ = writeln!(
                 out,
                 "| {sign} | `{}` | {} | {word}{} |",
@@ -124,7 +124,7 @@ fn details(a: &ActionPlan) -> String {
     let mut s = format!(
         "<details><summary><code>{}</code>: {}</summary>\n\n",
         escape(&a.name),
-        op_label(a.op).1
+        action_label(a).1
     );
     for f in &a.fields {
         let _ = writeln!(s, "- {}: `{}` → `{}`", f.field, f.before, f.after);

@@ -5,7 +5,7 @@ pub mod human;
 pub mod json;
 pub mod markdown;
 
-use super::model::{Op, Plan};
+use super::model::{ActionPlan, Op, Plan};
 
 /// `+ create`, `~ update`, ... as shown in the human and markdown views.
 pub fn op_label(op: Op) -> (&'static str, &'static str) {
@@ -15,6 +15,16 @@ pub fn op_label(op: Op) -> (&'static str, &'static str) {
         Op::Deploy => ("↻", "deploy"),
         Op::Adopt => ("~", "adopt"),
         Op::Delete => ("-", "delete"),
+    }
+}
+
+/// [`op_label`] of an action's plan, except that a deploy whose version is still building reads
+/// `building`: apply waits for that build rather than deploying.
+pub fn action_label(a: &ActionPlan) -> (&'static str, &'static str) {
+    if a.building {
+        ("↻", "building")
+    } else {
+        op_label(a.op)
     }
 }
 
@@ -28,6 +38,9 @@ pub fn summary(plan: &Plan) -> String {
         .filter(|op| plan.count(*op) > 0)
         .map(|op| format!("{} to {}", plan.count(op), op_label(op).1))
         .collect();
+    if plan.building() > 0 {
+        parts.push(format!("{} building", plan.building()));
+    }
     if !plan.bindings.is_empty() {
         let n = plan.bindings.len();
         parts.push(format!(

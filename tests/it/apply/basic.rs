@@ -216,11 +216,16 @@ fn a_removal_that_is_the_only_binding_change_is_one_forced_delete() {
     assert_eq!(w[0].1, format!("/api/v2/actions/actions/{b}?force=true"));
     assert_eq!(env.action_names(), ["a"]);
     assert_eq!(env.bound_names(), ["a"]);
-    assert!(report.contains("done         delete `b`"), "{report}");
+    // The report names the forced delete for what it is: no binding replace was sent.
     assert!(
-        report.contains("done         replace bindings of `post-login`"),
+        report.contains("done         delete `b` with force (unbinding it)"),
         "{report}"
     );
+    assert!(
+        report.contains("done         unbind `b` from `post-login` (by the forced delete)"),
+        "{report}"
+    );
+    assert!(!report.contains("replace bindings"), "{report}");
     assert!(report.contains("2 of 2 step(s) applied"), "{report}");
     assert_noop(&env);
 }

@@ -196,6 +196,18 @@ impl Env {
             .unwrap()
     }
 
+    /// Starts `apply tenant.yaml --yes` in the background, output discarded (to kill it).
+    pub fn spawn_apply(&self) -> std::process::Child {
+        loginflow()
+            .current_dir(self.dir.path())
+            .args(["apply", "tenant.yaml", "--yes"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
     /// `apply tenant.yaml --yes [extra]`; panics unless it exits 0.
     pub fn apply_ok(&self, extra: &[&str]) -> String {
         let mut args = vec!["apply", "tenant.yaml", "--yes"];

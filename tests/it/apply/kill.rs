@@ -2,12 +2,9 @@
 //! received the k-th write, k = 0, 1, 2, … — then re-run: it converges, with no duplicate and no
 //! binding to an undeployed action at any point.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use loginflow_emulator::EmulatorOptions;
-
-use crate::common::loginflow;
 
 use super::harness::*;
 
@@ -54,14 +51,7 @@ fn killed_at_twenty_points_a_rerun_converges() {
         let k = i / 2;
         env.write(&target);
         env.reset_stats();
-        let mut child = loginflow()
-            .current_dir(env.dir.path())
-            .args(["apply", "tenant.yaml", "--yes"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = env.spawn_apply();
         loop {
             if child.try_wait().unwrap().is_some() {
                 break;

@@ -193,8 +193,10 @@ async fn an_idempotent_create_sends_again_only_when_the_name_is_absent() {
     assert_eq!(server.count("GET", "/api/v2/actions/actions"), 1);
 }
 
+/// A 429 is resent as it is; a 5xx is resolved by reading the action first, and when that read
+/// fails too the deploy is not sent again.
 #[tokio::test]
-async fn a_deploy_is_retried_on_429_only() {
+async fn a_deploy_is_resent_after_a_429_but_not_blindly_after_a_5xx() {
     let server = Server::start(|req, earlier| match req.path.as_str() {
         "/oauth/token" => Reply::token(),
         "/api/v2/actions/actions/a1/deploy" if earlier.len() == 1 => Reply::error(
@@ -218,6 +220,10 @@ async fn a_deploy_is_retried_on_429_only() {
     let err = client.deploy_action("a2").await.unwrap_err();
     assert_eq!(err.status(), Some(503));
     assert_eq!(server.count("POST", "/api/v2/actions/actions/a2/deploy"), 1);
+    assert_eq!(
+        server.count("GET", "/api/v2/actions/actions/a2"),
+        1 + FAST.max_retries as usize
+    );
 }
 
 #[tokio::test]
@@ -263,5 +269,70 @@ async fn replaces_bindings_with_the_whole_ordered_list() {
     assert_eq!(
         patch.json(),
         json!({"bindings": [{"ref": {"type": "action_id", "value": "a2"}, "display_name": "two"}]})
+    );
+}
+
+/// The action `a1` with its draft deployed (`all_changes_deployed`) or not.
+fn deployed_action(all_changes_deployed: bool) -> serde_json::Value {
+    let mut a = action("a1", "n");
+    a["all_changes_deployed"] = json!(all_changes_deployed);
+    a["deployed_version"] = json!({"id": if all_changes_deployed { "v2" } else { "v1" },
+        "number": if all_changes_deployed { 2 } else { 1 }, "code": a["code"], "runtime": "node22",
+        "dependencies": [], "status": "built", "deployed": true});
+    a
+}
+
+#[tokio::test]
+async fn an_ambiguous_deploy_is_confirmed_by_reading_the_action() {
+    // The POST is applied but answered with a 502: the action now runs the draft, so the
+    // deploy is not sent again (that would mint another version).
+    let server = Server::start(|req, _| match (req.method.as_str(), req.path.as_str()) {
+        (_, "/oauth/token") => Reply::token(),
+        ("POST", _) => Reply::error(502, "Bad Gateway", "upstream", None),
+        _ => Reply::json(200, deployed_action(true)),
+    })
+    .await;
+    let version = client(&server.base).deploy_action("a1").await.unwrap();
+    assert_eq!((version.id.as_str(), version.number), ("v2", 2));
+    assert_eq!(server.count("POST", "/api/v2/actions/actions/a1/deploy"), 1);
+    assert_eq!(server.count("GET", "/api/v2/actions/actions/a1"), 1);
+}
+
+#[tokio::test]
+async fn a_deploy_lost_with_its_connection_is_sent_again_once_a_read_shows_it_did_not_happen() {
+    let server = Server::start(|req, earlier| {
+        let posts = earlier.iter().filter(|r| r.path.ends_with("/deploy")).count();
+        match (req.method.as_str(), req.path.as_str()) {
+            (_, "/oauth/token") => Reply::token(),
+            ("POST", _) if posts == 0 => unavailable(),
+            ("POST", _) => Reply::json(
+                200,
+                json!({"id": "v2", "number": 2, "deployed": false, "status": "built", "action": {}}),
+            ),
+            _ => Reply::json(200, deployed_action(false)),
+        }
+    })
+    .await;
+    let version = client(&server.base).deploy_action("a1").await.unwrap();
+    assert_eq!(version.id, "v2");
+    assert_eq!(server.count("POST", "/api/v2/actions/actions/a1/deploy"), 2);
+    assert_eq!(server.count("GET", "/api/v2/actions/actions/a1"), 1);
+}
+
+#[tokio::test]
+async fn a_binding_replace_is_sent_again_after_a_5xx() {
+    let server = Server::start(|req, earlier| match req.path.as_str() {
+        "/oauth/token" => Reply::token(),
+        _ if earlier.len() == 1 => Reply::error(500, "Internal Server Error", "oops", None),
+        _ => Reply::json(200, json!({"bindings": []})),
+    })
+    .await;
+    client(&server.base)
+        .replace_bindings("post-login", &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        server.count("PATCH", "/api/v2/actions/triggers/post-login/bindings"),
+        2
     );
 }
