@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::kinds::{ClaimsSpec, CustomSpec, EnrichSpec, HasuraSpec, ProfileSpec, TinybirdSpec};
 
 /// An action, tagged by `kind`.
+// Read once per file and kept in a map: the size of the largest kind costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ActionConfig {

@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use super::action::{Condition, Dependencies, Token};
 
+fn default_privileged_roles() -> Vec<String> {
+    vec!["admin".to_owned()]
+}
+
 fn default_tokens() -> Vec<Token> {
     vec![Token::Id, Token::Access]
 }
@@ -57,6 +61,11 @@ pub struct HasuraSpec {
     /// Rules tried in order; the first that matches decides the roles.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub role_rules: Vec<HasuraRoleRule>,
+    /// Roles that must never be granted on data the user can edit: a role rule whose `when`
+    /// reads such data (e.g. `user.user_metadata`) and grants one of these is an error.
+    /// Default: `[admin]`.
+    #[serde(default = "default_privileged_roles")]
+    pub privileged_roles: Vec<String>,
     /// Extra session variables: `x-hasura-*` name → event path. Values are sent as strings;
     /// arrays become Postgres array literals.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

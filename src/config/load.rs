@@ -288,6 +288,8 @@ impl Loader {
                 .with_width(dup.key.chars().count());
             self.diags.push(d);
         }
+        self.diags
+            .extend(super::yaml_compat::warnings(path, parsed.index.plain()));
         if parsed.value.is_null() {
             let d =
                 Diagnostic::error(Code::Empty, "file holds no configuration").at(path, "", None);
@@ -304,8 +306,11 @@ impl Loader {
     }
 
     /// The schema check, then the model when the schema found no error.
-    fn checked(&mut self, idx: usize, value: Value) -> Option<ConfigFile> {
+    fn checked(&mut self, idx: usize, mut value: Value) -> Option<ConfigFile> {
         let findings = schema_check::check(&value);
+        let (file, diags) = (&self.files[idx], &mut self.diags);
+        let findings =
+            super::yaml_compat::coerce(findings, &mut value, file, schema_check::check, diags);
         let schema_ok = !findings.iter().any(|f| f.diag.is_error());
         for f in findings {
             let ptr = f.pointer.clone();

@@ -13,4 +13,5 @@ pub mod test_case;
 pub use action::{ActionConfig, Trigger};
 pub use model::ConfigFile;
 pub mod source_index;
+pub mod yaml_compat;
 pub mod yaml_tree;

@@ -10,6 +10,9 @@ use crate::diagnostics::Pos;
 pub struct SourceIndex {
     keys: HashMap<String, Pos>,
     values: HashMap<String, Pos>,
+    /// Plain scalars whose reading depends on the YAML version or on the schema (see
+    /// `yaml_compat`), in file order.
+    plain: Vec<super::yaml_compat::PlainScalar>,
 }
 
 impl SourceIndex {
@@ -19,6 +22,15 @@ impl SourceIndex {
 
     pub(crate) fn set_value(&mut self, ptr: String, pos: Pos) {
         self.values.insert(ptr, pos);
+    }
+
+    pub(crate) fn add_plain(&mut self, p: super::yaml_compat::PlainScalar) {
+        self.plain.push(p);
+    }
+
+    /// The plain scalars worth a second look (numbers, booleans, version-dependent readings).
+    pub fn plain(&self) -> &[super::yaml_compat::PlainScalar] {
+        &self.plain
     }
 
     /// Where the key of the entry at `ptr` is written.

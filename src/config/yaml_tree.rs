@@ -11,6 +11,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Location, Spanned};
 
 use super::source_index::SourceIndex;
+use super::yaml_compat::{self, PlainScalar};
 use crate::diagnostics::{LineStarts, Pos};
 
 /// A YAML node with the position of every key and value.
@@ -127,6 +128,7 @@ pub fn parse(text: &str) -> Result<ParsedYaml, SyntaxError> {
     let root: Spanned<Node> =
         serde_saphyr::from_str_with_options(text, options).map_err(|e| syntax_error(text, &e))?;
     let mut builder = Builder {
+        text,
         lines: LineStarts::new(text),
         index: SourceIndex::default(),
         duplicates: Vec::new(),
@@ -163,6 +165,7 @@ fn syntax_error(text: &str, err: &serde_saphyr::Error) -> SyntaxError {
 }
 
 struct Builder<'t> {
+    text: &'t str,
     lines: LineStarts<'t>,
     index: SourceIndex,
     duplicates: Vec<DuplicateKey>,
@@ -177,11 +180,9 @@ impl Builder<'_> {
         use serde_json::Value;
         match &node.value {
             Node::Null => Value::Null,
-            Node::Bool(b) => Value::Bool(*b),
-            Node::Int(i) => Value::from(*i),
-            Node::UInt(u) => Value::from(*u),
-            Node::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
-            Node::Str(s) => Value::String(s.clone()),
+            Node::Bool(_) | Node::Int(_) | Node::UInt(_) | Node::Float(_) | Node::Str(_) => {
+                self.scalar(node, &ptr)
+            }
             Node::Seq(items) => Value::Array(
                 items
                     .iter()
@@ -201,8 +202,8 @@ impl Builder<'_> {
         let mut map = serde_json::Map::new();
         let mut seen: Vec<(String, Pos)> = Vec::new();
         for (key, value) in entries {
-            let name = key_text(&key.value);
             let key_pos = self.pos(&key.referenced);
+            let (name, note) = self.key_name(key);
             if let Some((_, first)) = seen.iter().find(|(k, _)| *k == name) {
                 self.duplicates.push(DuplicateKey {
                     parent: ptr.to_string(),
@@ -214,10 +215,92 @@ impl Builder<'_> {
             }
             seen.push((name.clone(), key_pos));
             let child_ptr = format!("{ptr}/{}", escape_pointer(&name));
+            if let Some(mut note) = note {
+                note.pointer = child_ptr.clone();
+                self.index.add_plain(note);
+            }
             let v = self.child(value, child_ptr, Some(key_pos));
             map.insert(name, v);
         }
         serde_json::Value::Object(map)
+    }
+
+    /// A scalar's value: a plain scalar's by the YAML 1.2 core schema (see `yaml_compat`), any
+    /// other (quoted, block, tagged) as the parser read it.
+    fn scalar(&mut self, node: &Spanned<Node>, ptr: &str) -> serde_json::Value {
+        use serde_json::Value;
+        let parsed = match &node.value {
+            Node::Bool(b) => Value::Bool(*b),
+            Node::Int(i) => Value::from(*i),
+            Node::UInt(u) => Value::from(*u),
+            Node::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            Node::Str(s) if !yaml_compat::interesting(s) => return Value::String(s.clone()),
+            Node::Str(s) => Value::String(s.clone()),
+            Node::Null | Node::Seq(_) | Node::Map(_) => return Value::Null,
+        };
+        let Some((spelling, pos)) = self.plain(node) else {
+            return parsed;
+        };
+        if matches!(&node.value, Node::Str(s) if *s != spelling) {
+            return parsed; // a multi-line plain scalar: never a number or boolean
+        }
+        let Some(value) = yaml_compat::resolve(&spelling) else {
+            return parsed;
+        };
+        let note = PlainScalar {
+            pointer: ptr.to_owned(),
+            pos,
+            core: yaml_compat::core(&spelling),
+            yaml11: yaml_compat::yaml11(&spelling),
+            spelling,
+            key: false,
+        };
+        if note.worth_keeping() {
+            self.index.add_plain(note);
+        }
+        value
+    }
+
+    /// A mapping key's text: a plain key as written (`012: x` is the key `012`), any other as
+    /// the parser read it; with a note when YAML tools read the plain key differently.
+    fn key_name(&self, key: &Spanned<Node>) -> (String, Option<PlainScalar>) {
+        let parsed = key_text(&key.value);
+        let worth = match &key.value {
+            Node::Str(s) => yaml_compat::interesting(s),
+            Node::Bool(_) | Node::Int(_) | Node::UInt(_) | Node::Float(_) => true,
+            Node::Null | Node::Seq(_) | Node::Map(_) => false,
+        };
+        let Some((spelling, pos)) = self.plain(key).filter(|_| worth) else {
+            return (parsed, None);
+        };
+        if matches!(&key.value, Node::Str(s) if *s != spelling) {
+            return (parsed, None);
+        }
+        let note = PlainScalar {
+            pointer: String::new(),
+            pos,
+            core: yaml_compat::core(&spelling),
+            yaml11: yaml_compat::yaml11(&spelling),
+            spelling: spelling.clone(),
+            key: true,
+        };
+        (spelling, note.worth_keeping().then_some(note))
+    }
+
+    /// The spelling and position of a plain (untagged, unquoted) scalar node.
+    fn plain(&self, node: &Spanned<Node>) -> Option<(String, Pos)> {
+        // An alias's text is where its anchor is defined.
+        let pos = self.pos(&node.defined);
+        let before = self.text.get(..pos.offset)?;
+        let line = before.rsplit('\n').next().unwrap_or("");
+        let mut tokens = line.split_whitespace().rev();
+        let tagged = |t: Option<&str>| t.is_some_and(|t| t.starts_with('!'));
+        let last = tokens.next();
+        if tagged(last) || (last.is_some_and(|t| t.starts_with('&')) && tagged(tokens.next())) {
+            return None;
+        }
+        let spelling = yaml_compat::spelling_at(self.text.get(pos.offset..)?)?;
+        (!spelling.is_empty()).then(|| (spelling.to_owned(), pos))
     }
 
     fn child(&mut self, node: &Spanned<Node>, ptr: String, key: Option<Pos>) -> serde_json::Value {

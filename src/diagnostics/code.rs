@@ -68,6 +68,10 @@ codes! {
     UnboundAction => "unbound-action": "a declared action that no flow binds",
     NonNamespacedClaim => "non-namespaced-claim": "a non-namespaced claim on the access token",
     PersistedCredential => "persisted-credential": "a token stored in `app_metadata` persists a credential",
+    PlainScalar => "plain-scalar": "a plain YAML scalar that YAML 1.1 reads differently (`NO`, `012`), or a number or boolean where a string is expected",
+    UntrustedInput => "untrusted-input": "a token, role or row filter takes a value the user can edit (`user_metadata`, profile fields, request data)",
+    UntrustedRole => "untrusted-role": "a Hasura role in `privileged_roles` is granted on a condition the user can edit",
+    CodeSize => "code-size": "an action's code (the custom file, or as rendered) is larger than Auth0's 100 kB",
 }
 
 impl fmt::Display for Code {

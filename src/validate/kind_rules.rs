@@ -16,8 +16,14 @@ pub fn check(actions: &std::collections::BTreeMap<String, ActionConfig>) -> Vec<
     for (name, action) in actions {
         let base = format!("/actions/{}", escape_pointer(name));
         match action {
-            ActionConfig::Hasura(a) => hasura(&a.spec, &base, &mut out),
-            ActionConfig::Tinybird(a) => tinybird(&a.spec, &base, &mut out),
+            ActionConfig::Hasura(a) => {
+                hasura(&a.spec, &base, &mut out);
+                super::trust::hasura(&a.spec, &base, &mut out);
+            }
+            ActionConfig::Tinybird(a) => {
+                tinybird(&a.spec, &base, &mut out);
+                super::trust::tinybird(&a.spec, &base, &mut out);
+            }
             _ => {}
         }
     }

@@ -4,7 +4,9 @@
 
 pub mod auth0_rules;
 pub mod kind_rules;
+pub mod limits;
 pub mod refs;
+pub mod trust;
 pub mod walk;
 
 use crate::config::load::{self, LoadedTenant};
@@ -16,6 +18,7 @@ pub fn check_tenant(tenant: &LoadedTenant) -> Vec<Diagnostic> {
     let mut findings = refs::check(&tenant.config);
     findings.extend(auth0_rules::check(tenant));
     findings.extend(kind_rules::check(&tenant.config.actions));
+    findings.extend(limits::check(tenant));
     let mut diags: Vec<Diagnostic> = findings.into_iter().map(|f| tenant.locate(f)).collect();
     sort(&mut diags);
     diags

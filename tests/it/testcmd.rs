@@ -346,3 +346,43 @@ fn the_example_tenants_pass() {
         "{stdout}"
     );
 }
+
+/// An action that upper-cases, lower-cases, base64-encodes (also inside `user:secret`), URL- or
+/// hex-encodes a secret prints none of those forms, in either output format.
+#[test]
+fn transformed_secret_values_are_redacted_in_every_format() {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let canary = "Canary-Secret/41f0+c9 d2?x";
+    let mut forms = vec![
+        canary.to_owned(),
+        canary.to_uppercase(),
+        canary.to_lowercase(),
+        STANDARD.encode(canary),
+        URL_SAFE_NO_PAD.encode(canary),
+        canary.bytes().map(|b| format!("{b:02x}")).collect(),
+        "Canary-Secret%2F41f0%2Bc9%20d2%3Fx".to_owned(),
+        "Canary-Secret%2F41f0%2Bc9+d2%3Fx".to_owned(),
+    ];
+    // `user:` + canary, base64: the part that depends on the canary alone.
+    let basic = STANDARD.encode(format!("user:{canary}"));
+    forms.push(basic[8..basic.len() - 4].to_owned());
+    let file = path("redact.yaml");
+    let (code, stdout, stderr) = run(&[&file]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("upper=[redacted]"),
+        "logs not printed:\n{stdout}"
+    );
+    let (_, xml, _) = run(&[&file, "--format", "junit"]);
+    assert!(xml.contains("[redacted]"), "{xml}");
+    for (format, text) in [("human", format!("{stdout}{stderr}")), ("junit", xml)] {
+        for form in &forms {
+            assert!(
+                !text.contains(form.as_str()),
+                "{format} output shows `{form}`:\n{text}"
+            );
+        }
+        assert!(!text.to_lowercase().contains("41f0"), "{format}:\n{text}");
+    }
+}

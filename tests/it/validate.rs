@@ -128,6 +128,8 @@ const WARNING_CODES: &[Code] = &[
     Code::HasuraAdmin,
     Code::NonNamespacedClaim,
     Code::PersistedCredential,
+    Code::PlainScalar,
+    Code::UntrustedInput,
 ];
 
 /// Codes tested by generated inputs below rather than by fixture files.
@@ -289,4 +291,73 @@ fn schema_command_matches_checked_in_file() {
         String::from_utf8_lossy(&out.stdout) == checked_in,
         "schema/loginflow.schema.json is stale: run `cargo run -- schema > schema/loginflow.schema.json`"
     );
+}
+
+/// Plain scalars follow the YAML 1.2 core schema (`NO` and `on` stay strings, `012345` is 12345),
+/// and a number where a string is expected keeps its spelling (`0x1F`).
+#[test]
+fn plain_scalars_are_read_by_the_yaml_1_2_core_schema() {
+    use loginflow::config::ActionConfig;
+    let (tenant, diags, _) =
+        loginflow::validate::validate_file(&fixture("invalid/plain_scalar.yaml"));
+    assert!(!diags.iter().any(Diagnostic::is_error), "{}", show(&diags));
+    let tenant = tenant.expect("the file loads");
+    let Some(ActionConfig::Claims(c)) = tenant.config.actions.get("c") else {
+        panic!("no claims action");
+    };
+    let when = c.spec.claims[0].when.as_ref().expect("a condition");
+    assert_eq!(when.equals, Some(serde_json::json!("NO")));
+    assert_eq!(c.spec.claims[1].value, Some(serde_json::json!("yes")));
+    assert_eq!(c.spec.claims[2].value, Some(serde_json::json!(12345)));
+    let skip = c.skip.as_ref().expect("skip");
+    assert_eq!(skip.only_clients, ["012345", "0x1F", "on"]);
+    let hints: Vec<&str> = diags.iter().filter_map(|d| d.hint.as_deref()).collect();
+    for quoted in [
+        r#"`"NO"`"#,
+        r#"`"yes"`"#,
+        r#"`"on"`"#,
+        r#"`"012345"`"#,
+        r#"`"0x1F"`"#,
+    ] {
+        assert!(
+            hints
+                .iter()
+                .any(|h| h.starts_with(&format!("write {quoted} "))),
+            "no hint quoting {quoted}: {hints:?}"
+        );
+    }
+}
+
+/// A `custom` action whose code file is above Auth0's 100 kB is refused by `validate`, at its
+/// `code:` line, naming the limit.
+#[test]
+fn a_custom_code_file_above_the_action_size_limit_is_an_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tenant = dir.path().join("tenant.yaml");
+    std::fs::write(
+        &tenant,
+        "version: 1\ntenant:\n  domain: acme.eu.auth0.com\nactions:\n  huge:\n    kind: custom\n    code: huge.js\nflow:\n  post-login: [huge]\n",
+    )
+    .expect("write tenant");
+    let line = "// padding padding padding padding padding padding padding padding padding\n";
+    let mut code = String::from("exports.onExecutePostLogin = async () => {};\n");
+    while code.len() < 2 * 1024 * 1024 {
+        code.push_str(line);
+    }
+    std::fs::write(dir.path().join("huge.js"), &code).expect("write code");
+    let (_, diags, _) = loginflow::validate::validate_file(&tenant);
+    let d = diags
+        .iter()
+        .find(|d| d.code == Code::CodeSize)
+        .unwrap_or_else(|| panic!("no code-size error:\n{}", show(&diags)));
+    assert!(d.is_error());
+    assert_eq!(d.pos.map(|p| (p.line, p.column)), Some((7, 11)));
+    assert!(d.message.contains("100 kB"), "{}", d.message);
+    assert!(d.message.contains(&code.len().to_string()), "{}", d.message);
+    let out = loginflow()
+        .arg("validate")
+        .arg(&tenant)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
 }
