@@ -11,7 +11,7 @@ use crate::diagnostics::Finding;
 use crate::render::{RenderContext, render_action, secrets_needed};
 
 /// "Each Action should not exceed 100 kB" (Auth0 docs, Actions Limitations:
-/// https://auth0.com/docs/customize/actions/limitations; npm modules are not counted). Read as
+/// <https://auth0.com/docs/customize/actions/limitations>; npm modules are not counted). Read as
 /// 100,000 bytes, the smaller of the two readings of kB.
 pub const MAX_ACTION_CODE_BYTES: usize = 100_000;
 
