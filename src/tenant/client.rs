@@ -320,7 +320,7 @@ impl TenantClient {
                     tracing::debug!(endpoint = %call.endpoint, wait_ms = wait.as_millis() as u64, "rate limited; waiting");
                     // The token endpoint's limit is not the Management API's: its 429 pauses
                     // only itself.
-                    match permit {
+                    match token {
                         Some(_) => self.inner.limiter.pause_until(Instant::now() + wait),
                         None => tokio::time::sleep(wait).await,
                     }
@@ -362,7 +362,7 @@ impl TenantClient {
         &self,
         call: &Call,
         token: Option<&Secret>,
-        permit: Option<Permit>,
+        permit: Option<Permit<'_>>,
         retry: u32,
         known: &[String],
     ) -> std::result::Result<Bytes, Failed> {
@@ -384,9 +384,8 @@ impl TenantClient {
         let response = match response {
             Ok(response) => response,
             Err(e) => {
-                if let Some(permit) = permit {
-                    self.inner.limiter.forget(permit);
-                }
+                // Dropped unobserved, the permit just ends its request's flight.
+                drop(permit);
                 tracing::debug!(endpoint = %call.endpoint, path = call.url.path(), elapsed_ms, retry, error = %e.without_url_ref(), "tenant request failed");
                 return Err(self.transport_failure(call.endpoint, &e));
             }
@@ -394,7 +393,7 @@ impl TenantClient {
         let status = response.status();
         let hints = Hints::from_headers(response.headers());
         if let Some(permit) = permit {
-            self.inner.limiter.observe(permit, &hints);
+            permit.observe(&hints);
         }
         tracing::debug!(endpoint = %call.endpoint, path = call.url.path(), status = status.as_u16(), elapsed_ms, retry, remaining = hints.remaining, "tenant request");
         let body = match response.bytes().await {
