@@ -20,6 +20,13 @@ pub struct Cli {
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
+    /// The repository root: every path a tenant file names (includes, custom code, templates,
+    /// secret files) must resolve inside it. Default: the nearest folder above the tenant file
+    /// holding `.git`; without one, the current directory (or the tenant file's folder when the
+    /// file is outside it).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub root: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -287,6 +294,13 @@ pub fn main() -> ExitCode {
 
 /// Runs one parsed command line and returns its exit code on success.
 pub fn run(cli: Cli) -> Result<u8, Error> {
+    if let Some(root) = &cli.root {
+        crate::fsread::set_root_override(root).map_err(|source| Error::Io {
+            action: "use as the repository root",
+            path: root.clone(),
+            source,
+        })?;
+    }
     match cli.command {
         Command::Validate(args) => commands::validate::run(&args),
         Command::Schema => commands::schema::run(),

@@ -13,6 +13,7 @@ pub mod diagnostics;
 pub mod error;
 pub mod event_paths;
 pub mod fingerprint;
+pub mod fsread;
 pub mod fuzz;
 pub mod node;
 pub mod output;

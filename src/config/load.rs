@@ -15,9 +15,16 @@ use super::source_index::SourceIndex;
 use super::yaml_tree;
 use crate::diagnostics::render::Sources;
 use crate::diagnostics::{Code, Diagnostic, Finding, Pos};
+use crate::fsread::{self, ReadError, Root};
 
 /// Files larger than this are refused: a tenant file is hand-written text, not data.
-pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = fsread::YAML_CAP;
+
+/// The top-level keys of the configuration language: a file with none of them is not ours, and
+/// its content is never shown.
+const TOP_KEYS: &[&str] = &[
+    "version", "tenant", "include", "defaults", "secrets", "actions", "flow", "tests",
+];
 
 /// One file of a tenant, as read.
 #[derive(Debug, Clone)]
@@ -47,6 +54,8 @@ pub struct LoadedTenant {
     pub custom_code: BTreeMap<String, Result<String, String>>,
     /// The resolved `tenant.templates` folder, if set.
     pub template_dir: Option<PathBuf>,
+    /// The repository root every path the tenant names must resolve inside.
+    pub root: Root,
 }
 
 /// What loading one tenant file produced.
@@ -157,8 +166,23 @@ fn token_width(text: &str, offset: usize) -> usize {
 
 /// Loads one tenant file and everything it includes.
 pub fn load(path: &Path) -> LoadOutcome {
-    let mut loader = Loader::default();
-    let root = loader.file(path, &mut Vec::new());
+    let mut loader = Loader {
+        root: Root::for_tenant_file(path),
+        files: Vec::new(),
+        origins: Origins::default(),
+        diags: Vec::new(),
+        failed: false,
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().map(PathBuf::from).unwrap_or_default();
+    let root = match loader.root.resolve(base, &name.to_string_lossy()) {
+        Ok(real) => loader.file(path, &real, None, &mut Vec::new()),
+        Err(e) => {
+            loader.diags.push(read_error(e, "file", path, None));
+            loader.failed = true;
+            None
+        }
+    };
     let mut out = LoadOutcome {
         diagnostics: loader.diags,
         sources: loader
@@ -177,14 +201,15 @@ pub fn load(path: &Path) -> LoadOutcome {
         origins: loader.origins,
         custom_code: BTreeMap::new(),
         template_dir: None,
+        root: loader.root,
     };
     read_side_files(&mut tenant, &mut out.diagnostics);
     out.tenant = Some(tenant);
     out
 }
 
-#[derive(Default)]
 struct Loader {
+    root: Root,
     files: Vec<SourceFile>,
     origins: Origins,
     diags: Vec<Diagnostic>,
@@ -194,8 +219,16 @@ struct Loader {
 
 impl Loader {
     /// Reads, checks and merges one file; returns the merged model for the tenant file.
-    fn file(&mut self, path: &Path, stack: &mut Vec<PathBuf>) -> Option<ConfigFile> {
-        let Some((text, value, index)) = self.read(path) else {
+    /// `path` is the file as shown, `real` its resolved path inside the root; `at` is where the
+    /// including file names it, for read errors.
+    fn file(
+        &mut self,
+        path: &Path,
+        real: &Path,
+        at: Option<(usize, String)>,
+        stack: &mut Vec<PathBuf>,
+    ) -> Option<ConfigFile> {
+        let Some((text, value, index)) = self.read(path, real, at) else {
             self.failed = true;
             return None;
         };
@@ -209,7 +242,7 @@ impl Loader {
             self.failed = true;
             return None;
         };
-        stack.push(canonical(path));
+        stack.push(real.to_path_buf());
         self.check_role(idx, &cfg, stack.len() == 1);
         self.record_origins(idx, &cfg);
         for (i, inc) in cfg.include.clone().iter().enumerate() {
@@ -219,26 +252,28 @@ impl Loader {
         Some(cfg)
     }
 
-    fn read(&mut self, path: &Path) -> Option<(String, Value, SourceIndex)> {
-        let whole = |code, msg: String| Diagnostic::error(code, msg).at(path, "", None);
-        let meta = std::fs::metadata(path);
-        if let Ok(m) = &meta
-            && m.len() > MAX_FILE_BYTES
-        {
-            let msg = format!(
-                "file is {} bytes; tenant files are limited to {MAX_FILE_BYTES} bytes",
-                m.len()
-            );
-            self.diags.push(
-                whole(Code::TooLarge, msg).with_hint("split it into fragments with `include`"),
-            );
-            return None;
-        }
-        let bytes = match std::fs::read(path) {
+    fn read(
+        &mut self,
+        path: &Path,
+        real: &Path,
+        at: Option<(usize, String)>,
+    ) -> Option<(String, Value, SourceIndex)> {
+        let bytes = match fsread::read_capped(real, MAX_FILE_BYTES) {
             Ok(b) => b,
             Err(e) => {
-                self.diags
-                    .push(whole(Code::Io, format!("cannot read file: {e}")));
+                let d = match at {
+                    Some((idx, ptr)) => {
+                        let shown = self.files[idx]
+                            .path
+                            .parent()
+                            .map_or(path, |base| path.strip_prefix(base).unwrap_or(path));
+                        let what = format!("included file `{}`", shown.display());
+                        let f = read_finding(e, &what, &ptr);
+                        place(&self.files[idx], f, ptr)
+                    }
+                    None => read_error(e, "file", path, None),
+                };
+                self.diags.push(d);
                 return None;
             }
         };
@@ -249,7 +284,8 @@ impl Loader {
                     "file is not UTF-8 text (invalid byte at offset {})",
                     e.utf8_error().valid_up_to()
                 );
-                self.diags.push(whole(Code::NotUtf8, msg));
+                let d = Diagnostic::error(Code::NotUtf8, msg).at(path, "", None);
+                self.diags.push(d);
                 return None;
             }
         };
@@ -267,9 +303,22 @@ impl Loader {
                             .at(path, "", Some(pos))
                             .with_hint("YAML indents with spaces only; replace the tab")
                     }
-                    None => Diagnostic::error(Code::Syntax, e.message).at(path, "", e.pos),
+                    None if looks_like_yaml(&text) => {
+                        Diagnostic::error(Code::Syntax, e.message).at(path, "", e.pos)
+                    }
+                    // Not YAML at all (a token, a key): its content is never shown.
+                    None => Diagnostic::error(
+                        Code::Syntax,
+                        "file is not YAML (its content is not shown)",
+                    )
+                    .at(path, "", None),
                 };
                 self.diags.push(d);
+                let text = if looks_like_yaml(&text) {
+                    text
+                } else {
+                    String::new()
+                };
                 self.files.push(SourceFile {
                     path: path.into(),
                     text,
@@ -278,6 +327,23 @@ impl Loader {
                 return None;
             }
         };
+        if !parsed.value.is_null() && !is_ours(&parsed.value) {
+            let msg = if parsed.value.is_object() {
+                "file is not a loginflow file: none of its top-level keys is one of the language's (its content is not shown)"
+            } else {
+                "file is not a loginflow file: its top level is not a mapping (its content is not shown)"
+            };
+            let d = Diagnostic::error(Code::Type, msg).at(path, "", None).with_hint(
+                "a tenant file or fragment is a mapping of `version`, `tenant`, `include`, `secrets`, `actions`, `flow`, `tests`",
+            );
+            self.diags.push(d);
+            self.files.push(SourceFile {
+                path: path.into(),
+                text: String::new(),
+                index: SourceIndex::default(),
+            });
+            return None;
+        }
         for dup in &parsed.duplicates {
             let msg = format!(
                 "duplicate key `{}` (first at line {})",
@@ -400,16 +466,23 @@ impl Loader {
             .to_path_buf();
         let target = base.join(inc);
         let ptr = format!("/include/{i}");
-        if !target.is_file() {
-            let f = Finding::error(
-                Code::IncludeMissing,
-                ptr.clone(),
-                format!("included file `{inc}` does not exist"),
-            );
-            self.diags.push(place(&self.files[idx], f, ptr));
-            return;
-        }
-        if stack.contains(&canonical(&target)) {
+        let real = match self.root.resolve(&base, inc) {
+            Ok(real) => real,
+            Err(e) => {
+                let what = format!("included file `{inc}`");
+                let f = match e {
+                    ReadError::NotFound => Finding::error(
+                        Code::IncludeMissing,
+                        ptr.clone(),
+                        format!("included file `{inc}` does not exist"),
+                    ),
+                    e => read_finding(e, &what, &ptr),
+                };
+                self.diags.push(place(&self.files[idx], f, ptr));
+                return;
+            }
+        };
+        if stack.contains(&real) {
             let f = Finding::error(
                 Code::IncludeCycle,
                 ptr.clone(),
@@ -419,7 +492,7 @@ impl Loader {
             return;
         }
         let first_new = self.files.len();
-        if let Some(frag) = self.file(&target, stack) {
+        if let Some(frag) = self.file(&target, &real, Some((idx, ptr)), stack) {
             self.merge(first_new, frag, into);
         }
     }
@@ -468,33 +541,217 @@ impl Loader {
     }
 }
 
-/// Reads the files actions point at (custom code) and resolves the template folder.
+/// Reads the files actions point at (custom code), resolves the template folder and checks that
+/// secret and credential files stay inside the root.
 fn read_side_files(tenant: &mut LoadedTenant, diags: &mut Vec<Diagnostic>) {
     for (name, action) in &tenant.config.actions {
         if let super::ActionConfig::Custom(a) = action {
             let idx = tenant.origins.actions.get(name).copied().unwrap_or(0);
             let dir = tenant.files[idx].path.parent().unwrap_or(Path::new("."));
-            let code = std::fs::read_to_string(dir.join(&a.spec.code)).map_err(|e| e.to_string());
-            tenant.custom_code.insert(name.clone(), code);
+            let code = tenant
+                .root
+                .resolve(dir, &a.spec.code)
+                .and_then(|real| fsread::read_capped(&real, fsread::CODE_CAP))
+                .and_then(|bytes| String::from_utf8(bytes).map_err(|_| ReadError::NotText));
+            match code {
+                Ok(code) => {
+                    tenant.custom_code.insert(name.clone(), Ok(code));
+                }
+                // Reported by the `custom-code` check, which also covers a missing file.
+                Err(e @ (ReadError::NotFound | ReadError::Io(_) | ReadError::NotText)) => {
+                    tenant.custom_code.insert(name.clone(), Err(e.to_string()));
+                }
+                Err(e) => {
+                    let ptr = format!("/actions/{}/code", yaml_tree::escape_pointer(name));
+                    let what = format!("code file `{}`", a.spec.code);
+                    diags.push(tenant.locate(read_finding(e, &what, &ptr)));
+                    // Already reported: the `custom-code` check must not repeat it.
+                    tenant.custom_code.insert(name.clone(), Ok(String::new()));
+                }
+            }
         }
     }
     if let Some(dir) = tenant
         .config
         .tenant
         .as_ref()
-        .and_then(|t| t.templates.as_ref())
+        .and_then(|t| t.templates.clone())
     {
-        let resolved = tenant.base_dir().join(dir);
-        if resolved.is_dir() {
-            tenant.template_dir = Some(resolved);
-        } else {
-            let f = Finding::error(
-                Code::IncludeMissing,
-                "/tenant/templates",
-                format!("template folder `{dir}` does not exist"),
-            );
-            diags.push(tenant.locate(f));
+        let ptr = "/tenant/templates";
+        match tenant.root.resolve(tenant.base_dir(), &dir) {
+            Ok(real) if real.is_dir() => {
+                check_templates(tenant, &real, diags);
+                tenant.template_dir = Some(real);
+            }
+            Ok(_) => {
+                let f = read_finding(ReadError::NotAFile("not a folder"), "template folder", ptr);
+                diags.push(tenant.locate(f));
+            }
+            Err(ReadError::NotFound) => {
+                let f = Finding::error(
+                    Code::IncludeMissing,
+                    ptr,
+                    format!("template folder `{dir}` does not exist"),
+                );
+                diags.push(tenant.locate(f));
+            }
+            Err(e) => {
+                let what = format!("template folder `{dir}`");
+                diags.push(tenant.locate(read_finding(e, &what, ptr)));
+            }
         }
+    }
+    check_secret_files(tenant, diags);
+}
+
+/// Every override in the template folder must be a regular file inside it, within the cap. The
+/// renderer reads them through the same confined reader.
+fn check_templates(tenant: &LoadedTenant, dir: &Path, diags: &mut Vec<Diagnostic>) {
+    let inside = Root::at(dir);
+    for name in crate::render::template_names() {
+        if std::fs::symlink_metadata(dir.join(name)).is_err() {
+            continue; // the built-in one is used
+        }
+        let checked = inside.resolve(dir, name).and_then(|real| {
+            let meta = std::fs::metadata(&real).map_err(|e| ReadError::Io(e.to_string()))?;
+            fsread::check_type(&real, &meta)?;
+            if meta.len() > fsread::TEMPLATE_CAP {
+                return Err(ReadError::TooLarge {
+                    cap: fsread::TEMPLATE_CAP,
+                });
+            }
+            Ok(())
+        });
+        if let Err(e) = checked {
+            let what = format!("template override `{name}`");
+            diags.push(tenant.locate(read_finding(e, &what, "/tenant/templates")));
+        }
+    }
+}
+
+/// Secret and credential `file:` sources must resolve inside the root (checked when the file
+/// exists: secret files often exist only where plan runs); `mounted_file:` ones may be anywhere.
+/// Nothing is read here.
+fn check_secret_files(tenant: &LoadedTenant, diags: &mut Vec<Diagnostic>) {
+    use super::model::SecretSource;
+    let mut sources: Vec<(String, &SecretSource)> = tenant
+        .config
+        .secrets
+        .iter()
+        .map(|(n, s)| (format!("/secrets/{}", yaml_tree::escape_pointer(n)), s))
+        .collect();
+    if let Some(c) = tenant
+        .config
+        .tenant
+        .as_ref()
+        .and_then(|t| t.credentials.as_ref())
+    {
+        for (key, s) in [
+            ("client_id", &c.client_id),
+            ("client_secret", &c.client_secret),
+            ("access_token", &c.access_token),
+        ] {
+            if let Some(s) = s {
+                sources.push((format!("/tenant/credentials/{key}"), s));
+            }
+        }
+    }
+    for (ptr, source) in sources {
+        let checked = match source {
+            SecretSource::Env(_) => continue,
+            SecretSource::File(file) => tenant.root.resolve(tenant.base_dir(), file).map(|_| ()),
+            SecretSource::MountedFile(file) => {
+                if Path::new(file).is_absolute() {
+                    Ok(())
+                } else {
+                    let f = Finding::error(
+                        Code::InvalidValue,
+                        format!("{ptr}/mounted_file"),
+                        "`mounted_file` takes an absolute path; a path in the repository is a `file:`",
+                    );
+                    diags.push(tenant.locate(f));
+                    continue;
+                }
+            }
+        };
+        match checked {
+            Ok(()) | Err(ReadError::NotFound) => {}
+            Err(e) => {
+                let f = read_finding(e, "secret file", &format!("{ptr}/file"));
+                let f = f.hint(Some(
+                    "a secret mounted outside the repository is written `{ mounted_file: /abs/path }`"
+                        .into(),
+                ));
+                diags.push(tenant.locate(f));
+            }
+        }
+    }
+}
+
+/// The located finding for a file that cannot be read, saying why and never what it holds.
+fn read_finding(e: ReadError, what: &str, ptr: &str) -> Finding {
+    let code = match &e {
+        ReadError::OutsideRoot { .. } => Code::PathOutsideRoot,
+        ReadError::NotAFile(_) => Code::NotAFile,
+        ReadError::TooLarge { .. } => Code::TooLarge,
+        ReadError::NotFound => Code::IncludeMissing,
+        ReadError::Io(_) | ReadError::NotText => Code::Io,
+    };
+    let hint = match &e {
+        ReadError::OutsideRoot { .. } => Some(
+            "paths in a tenant file stay inside the repository (the folder holding `.git`, or `--root DIR`)"
+                .into(),
+        ),
+        _ => None,
+    };
+    Finding::error(code, ptr, format!("{what} cannot be used: {e}")).hint(hint)
+}
+
+/// The whole-file diagnostic for a tenant file that cannot be read.
+fn read_error(e: ReadError, what: &str, path: &Path, pos: Option<Pos>) -> Diagnostic {
+    let too_large = matches!(e, ReadError::TooLarge { .. });
+    let mut f = read_finding(e, what, "");
+    if f.diag.code == Code::IncludeMissing {
+        f.diag.code = Code::Io;
+    }
+    let d = f.diag.at(path, "", pos);
+    if too_large {
+        d.with_hint("split it into fragments with `include`")
+    } else {
+        d
+    }
+}
+
+/// Whether a parsed document is a loginflow file: a mapping with at least one of our keys.
+fn is_ours(value: &Value) -> bool {
+    value
+        .as_object()
+        .is_some_and(|m| m.keys().any(|k| TOP_KEYS.contains(&k.as_str())))
+}
+
+/// Whether a text that YAML refused still looks like YAML (so its lines may be shown): its first
+/// meaningful line is a comment, a document marker, a `key:` or a `- ` item.
+fn looks_like_yaml(text: &str) -> bool {
+    let Some(line) = text
+        .lines()
+        .map(str::trim_end)
+        .find(|l| !l.trim().is_empty())
+    else {
+        return true;
+    };
+    let line = line.trim_start();
+    if line.starts_with('#') || line.starts_with("---") || line.starts_with('%') {
+        return true;
+    }
+    if line.starts_with("- ") || line == "-" {
+        return true;
+    }
+    let key_end = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "_-.\"'".contains(c)))
+        .unwrap_or(line.len());
+    key_end > 0 && {
+        let rest = &line[key_end..];
+        rest.starts_with(": ") || rest == ":"
     }
 }
 
@@ -505,10 +762,6 @@ fn indent_tab(text: &str) -> Option<Pos> {
         let col = indent.find('\t')?;
         Some(Pos::from_line_col(text, i + 1, col + 1))
     })
-}
-
-fn canonical(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// `path` relative to `base` when it is below it (or a sibling folder), `/`-separated.

@@ -78,8 +78,12 @@ pub struct Credentials {
 pub enum SecretSource {
     /// An environment variable.
     Env(String),
-    /// A file whose content (without a trailing newline) is the value, relative to the tenant file.
+    /// A file whose content (without a trailing newline) is the value, relative to the tenant
+    /// file; it must resolve inside the repository root.
     File(String),
+    /// An absolute path to a file mounted outside the repository (`/run/secrets/x`): the one
+    /// place a tenant file may name a file outside the root. Its value is never shown.
+    MountedFile(String),
 }
 
 /// A client-side request budget for one tenant.

@@ -71,6 +71,8 @@ codes! {
     PlainScalar => "plain-scalar": "a plain YAML scalar that YAML 1.1 reads differently (`NO`, `012`), or a number or boolean where a string is expected",
     UntrustedInput => "untrusted-input": "a token, role or row filter takes a value the user can edit (`user_metadata`, profile fields, request data)",
     UntrustedRole => "untrusted-role": "a Hasura role in `privileged_roles` is granted on a condition the user can edit",
+    PathOutsideRoot => "path-outside-root": "a path in a tenant file (include, code, templates, secret or credential file) resolves outside the repository root",
+    NotAFile => "not-a-file": "a path names a folder, FIFO, device, socket or `/proc` file where a regular file is read",
     CodeSize => "code-size": "an action's code (the custom file, or as rendered) is larger than Auth0's 100 kB",
 }
 

@@ -53,7 +53,13 @@ pub fn builtin() -> Result<&'static Environment<'static>, RenderError> {
     })
 }
 
-/// An environment where files of `dir` named like a built-in template replace it.
+/// The file names a `tenant.templates` folder may override.
+pub fn template_names() -> impl Iterator<Item = &'static str> {
+    BUILTIN.iter().map(|(name, _)| *name)
+}
+
+/// An environment where files of `dir` named like a built-in template replace it. Each is read
+/// confined to `dir` (symlinks followed), as a regular file, within the template cap.
 pub fn with_overrides(dir: &Path) -> Result<Environment<'static>, RenderError> {
     let mut env = base().map_err(|source| RenderError::Template {
         template: "<syntax>".into(),
@@ -61,10 +67,19 @@ pub fn with_overrides(dir: &Path) -> Result<Environment<'static>, RenderError> {
     })?;
     for (name, builtin) in BUILTIN {
         let path = dir.join(name);
-        let source = match std::fs::read_to_string(&path) {
+        let read = crate::fsread::Root::at(dir)
+            .resolve(dir, name)
+            .and_then(|real| crate::fsread::read_capped(&real, crate::fsread::TEMPLATE_CAP))
+            .and_then(|b| String::from_utf8(b).map_err(|_| crate::fsread::ReadError::NotText));
+        let source = match read {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (*builtin).to_owned(),
-            Err(source) => return Err(RenderError::Override { path, source }),
+            Err(crate::fsread::ReadError::NotFound) => (*builtin).to_owned(),
+            Err(why) => {
+                return Err(RenderError::Override {
+                    path,
+                    why: why.to_string(),
+                });
+            }
         };
         env.add_template_owned(*name, source)
             .map_err(|source| RenderError::Template {

@@ -11,11 +11,11 @@ pub enum RenderError {
         source: minijinja::Error,
     },
     /// A template override could not be read.
-    #[error("could not read template override `{path}`: {source}")]
+    #[error("could not read template override `{}`: {why}", path.display())]
     Override {
         path: std::path::PathBuf,
-        #[source]
-        source: std::io::Error,
+        /// Why, never what the file holds.
+        why: String,
     },
     /// The action holds a value the generated code cannot carry safely (the validator should
     /// have refused it first; this is the renderer's own line of defence).

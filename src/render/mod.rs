@@ -17,7 +17,7 @@ use std::path::Path;
 
 use serde_json::json;
 
-pub use env::{BUILTIN as BUILTIN_TEMPLATES, harden_json};
+pub use env::{BUILTIN as BUILTIN_TEMPLATES, harden_json, template_names};
 pub use error::RenderError;
 pub use header::{ManagedHeader, parse_header, strip_header};
 pub use resolve::{DEFAULT_DENY_MESSAGE, DEFAULT_TIMEOUT_MS, Resolved, resolve};

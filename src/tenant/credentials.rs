@@ -129,35 +129,57 @@ impl Reader<'_> {
 }
 
 /// Reads one secret source (env variable, or file relative to `base_dir` without its trailing
-/// newline). The error is a sentence saying why there is no value; it never contains a value.
+/// newline). A `file:` must resolve inside the repository root of `base_dir` (see
+/// [`crate::fsread::Root`]); a `mounted_file:` is an absolute path anywhere. Either must be a
+/// regular file of at most [`crate::fsread::SECRET_CAP`]. The error is a sentence saying why
+/// there is no value; it never contains a value.
 pub fn read_source(
     source: &SecretSource,
     base_dir: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Secret, String> {
-    {
-        match source {
-            SecretSource::Env(name) => match env(name) {
+    use crate::fsread::{self, ReadError, Root};
+    let (shown, resolved) = match source {
+        SecretSource::Env(name) => {
+            return match env(name) {
                 Some(v) if !v.is_empty() => Ok(Secret::new(v)),
                 Some(_) => Err(format!("environment variable `{name}` is empty")),
                 None => Err(format!("environment variable `{name}` is not set")),
-            },
-            SecretSource::File(file) => {
-                let path = base_dir.join(file);
-                match std::fs::read_to_string(&path) {
-                    Ok(text) => {
-                        let value = text.strip_suffix('\n').unwrap_or(&text);
-                        let value = value.strip_suffix('\r').unwrap_or(value);
-                        if value.is_empty() {
-                            Err(format!("file `{}` is empty", path.display()))
-                        } else {
-                            Ok(Secret::new(value))
-                        }
-                    }
-                    Err(e) => Err(format!("file `{}` cannot be read ({e})", path.display())),
-                }
+            };
+        }
+        SecretSource::File(file) => (
+            base_dir.join(file),
+            Root::for_dir(base_dir).resolve(base_dir, file),
+        ),
+        SecretSource::MountedFile(file) => {
+            let path = Path::new(file);
+            let resolved = if path.is_absolute() {
+                std::fs::canonicalize(path).map_err(|e| match e.kind() {
+                    std::io::ErrorKind::NotFound => ReadError::NotFound,
+                    _ => ReadError::Io(e.to_string()),
+                })
+            } else {
+                Err(ReadError::Io(
+                    "`mounted_file` takes an absolute path".into(),
+                ))
+            };
+            (path.to_path_buf(), resolved)
+        }
+    };
+    let text = resolved
+        .and_then(|real| fsread::read_capped(&real, fsread::SECRET_CAP))
+        .and_then(|bytes| String::from_utf8(bytes).map_err(|_| ReadError::NotText));
+    match text {
+        Ok(text) => {
+            let value = text.strip_suffix('\n').unwrap_or(&text);
+            let value = value.strip_suffix('\r').unwrap_or(value);
+            if value.is_empty() {
+                Err(format!("file `{}` is empty", shown.display()))
+            } else {
+                Ok(Secret::new(value))
             }
         }
+        Err(e) => Err(format!("file `{}` cannot be read: {e}", shown.display())),
     }
 }
 

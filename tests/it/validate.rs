@@ -341,7 +341,7 @@ fn a_custom_code_file_above_the_action_size_limit_is_an_error() {
     .expect("write tenant");
     let line = "// padding padding padding padding padding padding padding padding padding\n";
     let mut code = String::from("exports.onExecutePostLogin = async () => {};\n");
-    while code.len() < 2 * 1024 * 1024 {
+    while code.len() < 512 * 1024 {
         code.push_str(line);
     }
     std::fs::write(dir.path().join("huge.js"), &code).expect("write code");
@@ -360,4 +360,17 @@ fn a_custom_code_file_above_the_action_size_limit_is_an_error() {
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
+
+    // Above the read cap (1 MiB) the file is not read at all: `too-large`, naming the cap.
+    while code.len() < 2 * 1024 * 1024 {
+        code.push_str(line);
+    }
+    std::fs::write(dir.path().join("huge.js"), &code).expect("write code");
+    let (_, diags, _) = loginflow::validate::validate_file(&tenant);
+    let d = diags
+        .iter()
+        .find(|d| d.code == Code::TooLarge)
+        .unwrap_or_else(|| panic!("no too-large error:\n{}", show(&diags)));
+    assert_eq!(d.pos.map(|p| (p.line, p.column)), Some((7, 11)));
+    assert!(d.message.contains("1 MiB"), "{}", d.message);
 }
