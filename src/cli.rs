@@ -1,7 +1,8 @@
 //! The command line: clap types and dispatch. Only this module knows clap.
 //!
-//! Raw arguments are parsed here and handed to `commands::*` as plain values; each command resolves
-//! them (reads files, finds tenants) itself, in the spirit of ripgrep's low-then-high arguments.
+//! As ripgrep does, arguments come in two layers: the raw ones clap parses (`*Args`, low) and
+//! the settings each command runs with (`commands::*::Settings`, high), where defaults are
+//! resolved (which tenant files, a saved plan or files, the output format).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,6 +12,7 @@ use loginflow_emulator::{EmulatorOptions, FaultSpec, RateLimitSpec};
 
 use crate::commands;
 use crate::error::Error;
+use crate::pipeline;
 
 /// Manage an Auth0 tenant's post-login pipeline as code.
 #[derive(Debug, Parser)]
@@ -302,18 +304,110 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         })?;
     }
     match cli.command {
-        Command::Validate(args) => commands::validate::run(&args),
+        Command::Validate(args) => commands::validate::run(&args.settings()?),
         Command::Schema => commands::schema::run(),
-        Command::Render(args) => commands::render::run(&args),
-        Command::Plan(args) => commands::plan::run(&args),
-        Command::Apply(args) => commands::apply::run(&args),
-        Command::Import(args) => commands::import::run(&args),
-        Command::Test(args) => commands::test::run(&args),
-        Command::Completions(args) => commands::completions::run(&args),
-        Command::Hasura(args) => match &args.command {
-            HasuraCommand::JwtConfig(args) => commands::hasura::jwt_config(args),
+        Command::Render(args) => commands::render::run(&args.settings()?),
+        Command::Plan(args) => commands::plan::run(&args.settings()?),
+        Command::Apply(args) => commands::apply::run(&args.settings()?),
+        Command::Import(args) => commands::import::run(&commands::import::Settings {
+            tenant: args.tenant,
+            out: args.out,
+        }),
+        Command::Test(args) => commands::test::run(&args.settings()?),
+        Command::Completions(args) => commands::completions::run(&completion_script(args.shell)),
+        Command::Hasura(args) => match args.command {
+            HasuraCommand::JwtConfig(args) => {
+                let options = commands::hasura::Options {
+                    audience: args.audience,
+                    issuer_domain: args.issuer_domain,
+                    allowed_skew: args.allowed_skew,
+                };
+                commands::hasura::jwt_config(&args.tenant, &options)
+            }
         },
         Command::Emulator(args) => commands::emulator::run(args.settings()),
+    }
+}
+
+/// The completion script of `loginflow` for `shell`, generated from the clap model.
+pub fn completion_script(shell: clap_complete::Shell) -> Vec<u8> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "loginflow", &mut buf);
+    buf
+}
+
+impl ValidateArgs {
+    fn settings(self) -> Result<commands::validate::Settings, Error> {
+        use commands::validate::Format;
+        Ok(commands::validate::Settings {
+            files: pipeline::tenant_files(&self.files)?,
+            format: match self.format {
+                DiagnosticFormat::Human => Format::Human,
+                DiagnosticFormat::Json => Format::Json,
+            },
+        })
+    }
+}
+
+impl RenderArgs {
+    fn settings(self) -> Result<commands::render::Settings, Error> {
+        let files = pipeline::tenant_files(&self.files)?;
+        Ok(commands::render::Settings {
+            files,
+            out: self.out,
+        })
+    }
+}
+
+impl PlanArgs {
+    fn settings(self) -> Result<commands::plan::Settings, Error> {
+        use commands::plan::Format;
+        Ok(commands::plan::Settings {
+            files: pipeline::tenant_files(&self.files)?,
+            format: match self.format {
+                PlanFormat::Human => Format::Human,
+                PlanFormat::Markdown => Format::Markdown,
+                PlanFormat::Json => Format::Json,
+            },
+            detailed_exitcode: self.detailed_exitcode,
+            out: self.out,
+        })
+    }
+}
+
+impl ApplyArgs {
+    fn settings(self) -> Result<commands::apply::Settings, Error> {
+        use commands::apply::Target;
+        // A single argument ending in `.json` is a saved plan.
+        let target = match self.files.as_slice() {
+            [only] if only.extension().is_some_and(|e| e == "json") => {
+                Target::SavedPlan(only.clone())
+            }
+            files => Target::Files(pipeline::tenant_files(files)?),
+        };
+        Ok(commands::apply::Settings {
+            target,
+            yes: self.yes,
+            prune: self.prune,
+        })
+    }
+}
+
+impl TestArgs {
+    fn settings(self) -> Result<commands::test::Settings, Error> {
+        use commands::test::Format;
+        Ok(commands::test::Settings {
+            files: pipeline::tenant_files(&self.files)?,
+            filter: self.filter,
+            format: match self.format {
+                TestFormat::Human => Format::Human,
+                TestFormat::Junit => Format::Junit,
+            },
+            junit_out: self.junit_out,
+            time_limit_ms: self.time_limit_ms,
+        })
     }
 }
 

@@ -10,20 +10,43 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::apply::apply;
-use crate::cli::ApplyArgs;
 use crate::error::{Error, Result};
 use crate::output;
-use crate::pipeline::{Prepared, prepare, tenant_files};
+use crate::pipeline::{Prepared, prepare};
 use crate::plan::Plan;
 use crate::plan::format::human;
 use crate::plan::saved::{SavedPlan, SavedTenant};
 
+/// What `apply` needs, resolved from the command line by `cli`.
+#[derive(Debug)]
+pub struct Settings {
+    pub target: Target,
+    pub yes: bool,
+    pub prune: bool,
+}
+
+/// What to apply.
+#[derive(Debug)]
+pub enum Target {
+    /// Tenant files: plan, show, ask, apply.
+    Files(Vec<PathBuf>),
+    /// A saved plan (`plan --out`): exactly that, or nothing if it is stale.
+    SavedPlan(PathBuf),
+}
+
 /// Runs `apply`; exit 0 when every tenant converged, 1 otherwise.
-pub fn run(args: &ApplyArgs) -> Result<u8> {
-    let saved = saved_plan(&args.files)?;
-    let files = match &saved {
-        Some(s) => s.tenants.iter().map(|t| PathBuf::from(&t.file)).collect(),
-        None => tenant_files(&args.files)?,
+pub fn run(args: &Settings) -> Result<u8> {
+    let (files, saved) = match &args.target {
+        Target::Files(files) => (files.clone(), None),
+        Target::SavedPlan(path) => {
+            let saved = saved_plan(path)?;
+            let files = saved
+                .tenants
+                .iter()
+                .map(|t| PathBuf::from(&t.file))
+                .collect();
+            (files, Some(saved))
+        }
     };
     let prepared = files
         .iter()
@@ -120,18 +143,14 @@ async fn plan_ask_apply(
     failed
 }
 
-/// A single argument ending in `.json` is a saved plan.
-fn saved_plan(files: &[PathBuf]) -> Result<Option<SavedPlan>> {
-    let [only] = files else { return Ok(None) };
-    if only.extension().is_none_or(|e| e != "json") {
-        return Ok(None);
-    }
+/// Reads and checks a saved plan.
+fn saved_plan(only: &Path) -> Result<SavedPlan> {
     let text = std::fs::read_to_string(only).map_err(|source| Error::Io {
         action: "read",
-        path: only.clone(),
+        path: only.to_path_buf(),
         source,
     })?;
-    SavedPlan::parse(&text).map(Some).map_err(|e| {
+    SavedPlan::parse(&text).map_err(|e| {
         Error::other(
             format!("`{}`: {e}", only.display()),
             Some("run `loginflow plan --out FILE` again and apply the new file".into()),

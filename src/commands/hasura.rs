@@ -8,7 +8,6 @@
 
 use serde::Serialize;
 
-use crate::cli::JwtConfigArgs;
 use crate::config::ConfigFile;
 use crate::config::action::{ActionConfig, Token};
 use crate::config::kinds::HasuraFormat;
@@ -59,8 +58,8 @@ pub struct Options {
 }
 
 /// Runs `hasura jwt-config`: the JSON on stdout, notes on stderr.
-pub fn jwt_config(args: &JwtConfigArgs) -> Result<u8> {
-    let (tenant, diags, sources) = crate::validate::validate_file(&args.tenant);
+pub fn jwt_config(tenant_file: &std::path::Path, opts: &Options) -> Result<u8> {
+    let (tenant, diags, sources) = crate::validate::validate_file(tenant_file);
     let errors = error_count(&diags);
     if !diags.is_empty() {
         eprint!(
@@ -80,12 +79,7 @@ pub fn jwt_config(args: &JwtConfigArgs) -> Result<u8> {
             });
         }
     };
-    let opts = Options {
-        audience: args.audience.clone(),
-        issuer_domain: args.issuer_domain.clone(),
-        allowed_skew: args.allowed_skew,
-    };
-    let (secret, notes) = jwt_secret(&tenant.config, &opts)?;
+    let (secret, notes) = jwt_secret(&tenant.config, opts)?;
     for note in notes {
         output::status(&format!("note: {note}"));
     }

@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::cli::ImportArgs;
 use crate::config::action::Trigger;
 use crate::error::{Error, Result};
 use crate::pipeline::load_valid;
@@ -23,7 +22,16 @@ use crate::render::strip_header;
 use crate::state::{LiveAction, LiveState};
 
 /// Runs `import`.
-pub fn run(args: &ImportArgs) -> Result<u8> {
+/// What `import` needs, resolved from the command line by `cli`.
+#[derive(Debug)]
+pub struct Settings {
+    /// The tenant file naming the tenant to read.
+    pub tenant: PathBuf,
+    /// Where to write `tenant.yaml` and `actions/*.js`.
+    pub out: PathBuf,
+}
+
+pub fn run(args: &Settings) -> Result<u8> {
     let tenant = load_valid(&args.tenant)?;
     let runtime = crate::runtime::build()?;
     let live = runtime.block_on(async {

@@ -4,16 +4,32 @@
 
 use std::path::PathBuf;
 
-use crate::cli::{PlanArgs, PlanFormat};
 use crate::error::{Error, Result};
-use crate::pipeline::{Prepared, prepare, tenant_files};
+use crate::pipeline::{Prepared, prepare};
 use crate::plan::Plan;
 use crate::plan::format::{human, json, markdown};
 use crate::plan::saved::{SavedPlan, SavedTenant};
 
+/// What `plan` needs, resolved from the command line by `cli`.
+#[derive(Debug)]
+pub struct Settings {
+    pub files: Vec<PathBuf>,
+    pub format: Format,
+    pub detailed_exitcode: bool,
+    pub out: Option<PathBuf>,
+}
+
+/// How the plans are printed on stdout.
+#[derive(Debug, Clone, Copy)]
+pub enum Format {
+    Human,
+    Markdown,
+    Json,
+}
+
 /// Runs `plan`.
-pub fn run(args: &PlanArgs) -> Result<u8> {
-    let files = tenant_files(&args.files)?;
+pub fn run(args: &Settings) -> Result<u8> {
+    let files = &args.files;
     let prepared = files.iter().map(|f| prepare(f)).collect();
     let runtime = crate::runtime::build()?;
     let results = runtime.block_on(plan_files(prepared));
@@ -45,11 +61,11 @@ pub fn run(args: &PlanArgs) -> Result<u8> {
     })
 }
 
-fn render(plans: &[Plan], format: PlanFormat) -> String {
+fn render(plans: &[Plan], format: Format) -> String {
     match format {
-        PlanFormat::Human => human::render(plans, crate::output::stdout_color()),
-        PlanFormat::Markdown => markdown::render(plans),
-        PlanFormat::Json => json::render(plans),
+        Format::Human => human::render(plans, crate::output::stdout_color()),
+        Format::Markdown => markdown::render(plans),
+        Format::Json => json::render(plans),
     }
 }
 

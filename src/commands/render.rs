@@ -4,17 +4,24 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::RenderArgs;
 use crate::error::{Error, Result};
-use crate::pipeline::{load_valid, tenant_files};
+use crate::pipeline::load_valid;
 use crate::state::build::render_all;
 
+/// What `render` needs, resolved from the command line by `cli`.
+#[derive(Debug)]
+pub struct Settings {
+    pub files: Vec<PathBuf>,
+    /// Write `DIR/<tenant>/<action>.js` instead of printing.
+    pub out: Option<PathBuf>,
+}
+
 /// Runs `render`.
-pub fn run(args: &RenderArgs) -> Result<u8> {
+pub fn run(args: &Settings) -> Result<u8> {
     let mut out = String::new();
     let mut written = 0usize;
-    for file in tenant_files(&args.files)? {
-        let tenant = load_valid(&file)?;
+    for file in &args.files {
+        let tenant = load_valid(file)?;
         let stem = file
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())

@@ -6,20 +6,40 @@
 
 use std::io::Write as _;
 
-use crate::cli::{TestArgs, TestFormat};
+use std::path::PathBuf;
+
 use crate::diagnostics::{error_count, render};
 use crate::error::{Error, Result};
 use crate::output;
-use crate::pipeline::tenant_files;
 use crate::testing;
+
+/// What `test` needs, resolved from the command line by `cli`.
+#[derive(Debug)]
+pub struct Settings {
+    pub files: Vec<PathBuf>,
+    /// Only the cases whose name contains this text (case-insensitive).
+    pub filter: Option<String>,
+    pub format: Format,
+    /// Also write the JUnit XML here (stdout keeps the human lines).
+    pub junit_out: Option<PathBuf>,
+    /// The time budget of one flow, instead of Auth0's 20 s.
+    pub time_limit_ms: Option<u64>,
+}
+
+/// What `test` prints on stdout.
+#[derive(Debug, Clone, Copy)]
+pub enum Format {
+    Human,
+    Junit,
+}
 
 /// Runs `test`; exit code 0 when every selected case passed, 1 otherwise (a failed case, a
 /// tenant with validation errors, or a `--filter` that selects nothing).
-pub fn run(args: &TestArgs) -> Result<u8> {
-    let files = tenant_files(&args.files)?;
+pub fn run(args: &Settings) -> Result<u8> {
+    let files = &args.files;
     let mut suites = Vec::new();
     let mut invalid = 0usize;
-    for file in &files {
+    for file in files {
         let (tenant, diags, sources) = crate::validate::validate_file(file);
         let shown = file.display().to_string();
         let tenant = match tenant {
@@ -42,10 +62,10 @@ pub fn run(args: &TestArgs) -> Result<u8> {
     }
     let selected: usize = suites.iter().map(|s| s.cases.len()).sum();
     let outcomes = testing::run(&suites, args.time_limit_ms)?;
-    let junit_text = (args.format == TestFormat::Junit || args.junit_out.is_some())
+    let junit_text = (matches!(args.format, Format::Junit) || args.junit_out.is_some())
         .then(|| testing::junit::junit(&outcomes));
     let stdout_text = match (&args.format, &args.junit_out, &junit_text) {
-        (TestFormat::Junit, None, Some(xml)) => xml.clone(),
+        (Format::Junit, None, Some(xml)) => xml.clone(),
         _ => testing::report::human(&outcomes),
     };
     if let (Some(path), Some(xml)) = (&args.junit_out, &junit_text) {

@@ -2,25 +2,40 @@
 //!
 //! Human diagnostics go to stderr, like a compiler's; `--format json` is data and goes to stdout.
 
-use crate::cli::{DiagnosticFormat, ValidateArgs};
+use std::path::PathBuf;
+
 use crate::diagnostics::render::{self, Sources};
 use crate::diagnostics::{Diagnostic, error_count};
 use crate::error::Result;
 use crate::output;
 
+/// What `validate` needs, resolved from the command line by `cli`.
+#[derive(Debug)]
+pub struct Settings {
+    pub files: Vec<PathBuf>,
+    pub format: Format,
+}
+
+/// How diagnostics are printed: human on stderr, or one JSON document on stdout.
+#[derive(Debug, Clone, Copy)]
+pub enum Format {
+    Human,
+    Json,
+}
+
 /// Runs `validate`; exit code 0 without errors, 1 with.
-pub fn run(args: &ValidateArgs) -> Result<u8> {
-    let files = crate::pipeline::tenant_files(&args.files)?;
+pub fn run(args: &Settings) -> Result<u8> {
+    let files = &args.files;
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut sources = Sources::new();
-    for file in &files {
+    for file in files {
         let (_, d, s) = crate::validate::validate_file(file);
         diags.extend(d);
         sources.extend(s);
     }
     match args.format {
-        DiagnosticFormat::Json => output::data(&render::json(&diags)),
-        DiagnosticFormat::Human => {
+        Format::Json => output::data(&render::json(&diags)),
+        Format::Human => {
             eprint!(
                 "{}",
                 render::human(&diags, &sources, output::stderr_color())
