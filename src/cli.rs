@@ -44,6 +44,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Apply the changes: to tenant files (after showing the plan), or exactly a saved plan.
     Apply(ApplyArgs),
+    /// Show or remove a tenant's apply lock (left by a run that died): `unlock FILE --force`.
+    Unlock(UnlockArgs),
     /// Write a config that manages an existing tenant's actions as `custom` actions.
     Import(ImportArgs),
     /// Print a shell completion script to stdout.
@@ -250,6 +252,23 @@ pub struct ApplyArgs {
     /// Also delete managed actions that are no longer in the config.
     #[arg(long)]
     pub prune: bool,
+    /// How long to wait for another apply's lock on a tenant (`0`: fail at once; `30s`, `5m`).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::lock::parse_duration)]
+    pub lock_timeout: std::time::Duration,
+    /// How long this apply's lock stays valid if the run dies without releasing it (default:
+    /// `tenant.lock_ttl`, else 15m).
+    #[arg(long, value_name = "DURATION", value_parser = crate::lock::parse_duration)]
+    pub lock_ttl: Option<std::time::Duration>,
+}
+
+/// Arguments of `unlock`.
+#[derive(Debug, clap::Args)]
+pub struct UnlockArgs {
+    /// The tenant file whose tenant to unlock.
+    pub file: PathBuf,
+    /// Delete the lock whoever holds it. Without it, the holder is shown and nothing is changed.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Arguments of `import`.
@@ -312,6 +331,10 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Import(args) => commands::import::run(&commands::import::Settings {
             tenant: args.tenant,
             out: args.out,
+        }),
+        Command::Unlock(args) => commands::unlock::run(&commands::unlock::Settings {
+            file: args.file,
+            force: args.force,
         }),
         Command::Test(args) => commands::test::run(&args.settings()?),
         Command::Completions(args) => commands::completions::run(&completion_script(args.shell)),
@@ -391,6 +414,8 @@ impl ApplyArgs {
             target,
             yes: self.yes,
             prune: self.prune,
+            lock_timeout: self.lock_timeout,
+            lock_ttl: self.lock_ttl,
         })
     }
 }

@@ -18,6 +18,8 @@ pub const LOCAL_CLIENT: &str = "local";
 pub struct Connection {
     pub client: TenantClient,
     emulator: Option<Emulator>,
+    /// The local tenant's state file lock, held while its emulator runs.
+    state_lock: Option<crate::lock::local::StateLock>,
 }
 
 impl Connection {
@@ -26,6 +28,7 @@ impl Connection {
         if let Some(e) = self.emulator {
             e.shutdown().await;
         }
+        drop(self.state_lock);
     }
 }
 
@@ -50,9 +53,12 @@ pub async fn connect(tenant: &LoadedTenant) -> Result<Connection> {
         .ok_or_else(|| Error::other("the file has no `tenant`", None))?;
     let target = Target::parse(&t.domain)
         .map_err(|e| Error::other(format!("`tenant.domain`: {e}"), None))?;
+    let mut state_lock = None;
     let (base_url, credentials, emulator) = match &target {
         Target::Local => {
             let state = local_state_file(tenant);
+            state_lock =
+                Some(crate::lock::local::lock_state(&state, crate::lock::timeout()).await?);
             let opts = EmulatorOptions {
                 state_file: Some(state),
                 // A production-sized bucket: the local tenant should feel like a real one without
@@ -84,5 +90,9 @@ pub async fn connect(tenant: &LoadedTenant) -> Result<Connection> {
         _ => None,
     });
     let client = TenantClient::new(config)?;
-    Ok(Connection { client, emulator })
+    Ok(Connection {
+        client,
+        emulator,
+        state_lock,
+    })
 }

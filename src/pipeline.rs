@@ -187,7 +187,7 @@ pub fn owner(code: &str) -> Option<Ownership> {
 pub async fn read_and_plan(p: &Prepared, client: &TenantClient) -> Result<(LiveState, Plan)> {
     let triggers: Vec<_> = p.desired.bindings.keys().copied().collect();
     let live = crate::state::read::read(client, &triggers, owner).await?;
-    let plan = compute(&p.label(), &p.desired, &live).map_err(|errs| {
+    let mut plan = compute(&p.label(), &p.desired, &live).map_err(|errs| {
         let lines: Vec<String> = errs.iter().map(|e| format!("  {e}")).collect();
         Error::other(
             format!(
@@ -198,5 +198,7 @@ pub async fn read_and_plan(p: &Prepared, client: &TenantClient) -> Result<(LiveS
             None,
         )
     })?;
+    plan.warnings
+        .extend(live.lock.as_ref().map(crate::lock::note));
     Ok((live, plan))
 }

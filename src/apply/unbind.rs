@@ -134,6 +134,7 @@ mod tests {
                 })
                 .collect(),
             bindings: BTreeMap::from([("post-login".to_string(), Vec::new())]),
+            lock: None,
         }
     }
 

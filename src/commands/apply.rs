@@ -4,18 +4,24 @@
 //! terminal, refuse rather than hang), then apply. With a saved plan: verify its checksum, re-read each tenant and refuse
 //! if anything the plan was computed against changed (live objects, secret values, the config),
 //! then apply exactly that plan.
+//!
+//! Each tenant with changes is applied under its apply lock (`crate::lock`): taken before the
+//! first write, the tenant is then read and planned again, so the writes follow from what the
+//! tenant is once no other apply runs; the lock is released at the end, on failure too, and on
+//! SIGINT/SIGTERM (then the exit code is 130/143). A tenant without changes takes no lock.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::apply::apply;
+use crate::apply::{Report, apply};
 use crate::error::{Error, Result};
 use crate::output;
 use crate::pipeline::{Prepared, prepare};
 use crate::plan::Plan;
 use crate::plan::format::human;
 use crate::plan::saved::{SavedPlan, SavedTenant};
+use crate::tenant::TenantClient;
 
 /// What `apply` needs, resolved from the command line by `cli`.
 #[derive(Debug)]
@@ -23,6 +29,10 @@ pub struct Settings {
     pub target: Target,
     pub yes: bool,
     pub prune: bool,
+    /// How long to wait for another apply's lock on the tenant.
+    pub lock_timeout: std::time::Duration,
+    /// How long this apply's lock lives, if not the tenant file's `lock_ttl`.
+    pub lock_ttl: Option<std::time::Duration>,
 }
 
 /// What to apply.
@@ -36,6 +46,7 @@ pub enum Target {
 
 /// Runs `apply`; exit 0 when every tenant converged, 1 otherwise.
 pub fn run(args: &Settings) -> Result<u8> {
+    crate::lock::set_timeout(args.lock_timeout);
     let (files, saved) = match &args.target {
         Target::Files(files) => (files.clone(), None),
         Target::SavedPlan(path) => {
@@ -58,10 +69,20 @@ pub fn run(args: &Settings) -> Result<u8> {
         .collect();
     let runtime = crate::runtime::build()?;
     let yes = args.yes || saved.is_some();
-    let failed = runtime.block_on(plan_ask_apply(prepared, saved, yes));
+    let failed = runtime.block_on(plan_ask_apply(prepared, saved, yes, args.lock_ttl));
     // Nothing is left to wait for; the worker threads end with the process.
     runtime.shutdown_background();
     Ok(u8::from(failed))
+}
+
+/// How a tenant's plan was accepted, which decides what happens when the tenant changed before
+/// its lock was taken.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Accepted {
+    /// `--yes`: apply the fresh plan (it is printed).
+    Yes,
+    /// A person said yes to the plan shown: refuse another one.
+    Asked,
 }
 
 /// Plans every tenant, prints every plan in the order given, asks once, then applies every
@@ -71,6 +92,7 @@ async fn plan_ask_apply(
     prepared: Vec<Result<Prepared>>,
     saved: Option<SavedPlan>,
     yes: bool,
+    lock_ttl: Option<std::time::Duration>,
 ) -> bool {
     let mut failed = false;
     let mut changed = Vec::new();
@@ -86,7 +108,7 @@ async fn plan_ask_apply(
                 let color = output::stdout_color();
                 output::data(&human::render(std::slice::from_ref(&p.plan), color));
                 if p.plan.has_changes() {
-                    changed.push(p);
+                    changed.push((p, expected.cloned()));
                 } else {
                     p.conn.close().await;
                 }
@@ -106,34 +128,57 @@ async fn plan_ask_apply(
         return failed;
     }
     if !yes {
-        let tenants: Vec<&str> = changed.iter().map(|p| p.plan.tenant.as_str()).collect();
+        let tenants: Vec<&str> = changed
+            .iter()
+            .map(|(p, _)| p.plan.tenant.as_str())
+            .collect();
         let refused = match ask(&tenants.join(", ")) {
             Ok(true) => None,
             Ok(false) => Some(Error::other("apply cancelled; nothing was changed", None)),
             Err(e) => Some(e),
         };
         if let Some(e) = refused {
-            for p in changed {
+            for (p, _) in changed {
                 p.conn.close().await;
             }
             output::report_error(&e);
             return true;
         }
     }
-    let labels: Vec<String> = changed.iter().map(|p| p.prepared.label()).collect();
-    let tasks = changed.into_iter().map(|p| async move {
+    let accepted = if yes { Accepted::Yes } else { Accepted::Asked };
+    // Only now: a handler installed before the question would keep Ctrl-C from ending it.
+    let interrupted = tokio::spawn(async {
+        let code = crate::lock::interrupted().await;
+        crate::lock::release_all().await;
+        output::status(
+            "interrupted: the apply lock is released; writes already made stay, and a re-run converges",
+        );
+        std::process::exit(i32::from(code));
+    });
+    let labels: Vec<String> = changed.iter().map(|(p, _)| p.prepared.label()).collect();
+    let tasks = changed.into_iter().map(|(p, expected)| async move {
         let _slot = crate::runtime::tenant_slot().await;
-        let report = apply(Arc::new(p.prepared), &p.plan, &p.live, &p.conn.client).await;
+        let report = locked(
+            p.prepared,
+            &p.plan,
+            &p.conn.client,
+            expected,
+            accepted,
+            lock_ttl,
+        )
+        .await;
         p.conn.close().await;
         report
     });
     let reports = crate::runtime::join_all(tasks).await;
+    interrupted.abort();
     for (report, label) in reports.into_iter().zip(labels) {
-        match report {
-            Ok(report) => {
+        match report.and_then(|r| r) {
+            Ok(Some(report)) => {
                 failed |= report.failed();
                 eprint!("{}", report.render());
             }
+            Ok(None) => {}
             Err(e) => {
                 output::report_error(&crate::pipeline::naming_file(&label, e));
                 failed = true;
@@ -141,6 +186,66 @@ async fn plan_ask_apply(
         }
     }
     failed
+}
+
+/// Applies one tenant under its lock: takes it (waiting for another apply's), plans again, applies
+/// and releases it, whatever happened. `Ok(None)`: nothing was left to change.
+async fn locked(
+    prepared: Prepared,
+    shown: &Plan,
+    client: &TenantClient,
+    expected: Option<SavedTenant>,
+    accepted: Accepted,
+    ttl: Option<std::time::Duration>,
+) -> Result<Option<Report>> {
+    let configured = prepared.tenant.config.tenant.as_ref();
+    let ttl = crate::lock::ttl(ttl, configured.and_then(|t| t.lock_ttl.as_deref()))?;
+    let dir = prepared.tenant.base_dir().to_path_buf();
+    let label = prepared.label();
+    let wait = crate::lock::timeout();
+    let held = crate::lock::acquire(client, &label, &dir, ttl, wait).await?;
+    let outcome = replan_and_apply(prepared, shown, client, expected.as_ref(), accepted).await;
+    crate::lock::release(held).await;
+    outcome
+}
+
+/// Under the lock: reads the tenant again and applies the fresh plan, refusing a saved plan that
+/// went stale, and a plan a person confirmed that is no longer what would happen.
+async fn replan_and_apply(
+    prepared: Prepared,
+    shown: &Plan,
+    client: &TenantClient,
+    expected: Option<&SavedTenant>,
+    accepted: Accepted,
+) -> Result<Option<Report>> {
+    let label = prepared.label();
+    let (live, mut plan) = crate::pipeline::read_and_plan(&prepared, client).await?;
+    // The lock read back is ours.
+    plan.warnings.retain(|w| !crate::lock::is_note(w));
+    if let Some(saved) = expected {
+        check_fresh(&prepared, saved, &plan)?;
+    } else if plan.actions != shown.actions || plan.bindings != shown.bindings {
+        if accepted == Accepted::Asked {
+            return Err(Error::other(
+                format!(
+                    "{label}: the tenant changed while this apply waited for its lock; nothing was changed"
+                ),
+                Some("run `loginflow apply` again and review the new plan".into()),
+            ));
+        }
+        output::status(&format!(
+            "{label}: the tenant changed while this apply waited for its lock; applying the fresh plan:"
+        ));
+        output::data(&human::render(
+            std::slice::from_ref(&plan),
+            output::stdout_color(),
+        ));
+    }
+    if !plan.has_changes() {
+        output::status(&format!("{label}: nothing left to change"));
+        return Ok(None);
+    }
+    Ok(Some(apply(Arc::new(prepared), &plan, &live, client).await))
 }
 
 /// Reads and checks a saved plan.

@@ -10,4 +10,5 @@ pub mod plan;
 pub mod render;
 pub mod schema;
 pub mod test;
+pub mod unlock;
 pub mod validate;

@@ -55,6 +55,11 @@ pub struct TenantConfig {
     pub credentials: Option<Credentials>,
     /// A client-side cap on requests to this tenant.
     pub rate_limit: Option<RateLimit>,
+    /// How long `apply`'s lock on this tenant stays valid when its holder dies without releasing
+    /// it (`30s`, `15m`, `1h`; default `15m`). Longer than your longest apply; `--lock-ttl`
+    /// overrides it.
+    #[schemars(regex(pattern = r"^[1-9][0-9]*(ms|s|m|h)$"))]
+    pub lock_ttl: Option<String>,
     /// A folder of templates that override the built-in ones, by kind (`claims.js.j2`, ...),
     /// relative to this file.
     pub templates: Option<String>,

@@ -72,6 +72,9 @@ pub struct LiveState {
     pub actions: Vec<LiveAction>,
     /// Trigger id → bindings in execution order (only the triggers that were read).
     pub bindings: BTreeMap<String, Vec<LiveBinding>>,
+    /// The apply lock (`src/lock`), kept apart from `actions`: never planned, pruned or imported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<LiveAction>,
 }
 
 fn deps(list: Vec<ApiDependency>) -> BTreeMap<String, String> {

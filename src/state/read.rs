@@ -31,10 +31,14 @@ pub async fn read(
             .bindings
             .insert(trigger, list.iter().map(LiveBinding::from_api).collect());
     }
-    state.actions = actions?
-        .into_iter()
-        .map(|a| LiveAction::from_api(a, owner))
-        .collect();
+    for a in actions? {
+        let a = LiveAction::from_api(a, owner);
+        if a.name == crate::lock::LOCK_ACTION {
+            state.lock = Some(a);
+        } else {
+            state.actions.push(a);
+        }
+    }
     state
         .actions
         .sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));

@@ -133,7 +133,18 @@ pub fn usable_action_name(name: &str) -> bool {
         && !name.chars().any(char::is_control)
 }
 
+/// The name of the action that holds a tenant's apply lock (`src/lock`): reserved, so that no
+/// config can name an action so.
+pub const LOCK_ACTION: &str = "loginflow-apply-lock";
+
 fn action_name(name: &str, base: &str, out: &mut Vec<Finding>) {
+    if name == LOCK_ACTION {
+        let msg = format!(
+            "action name `{LOCK_ACTION}` is reserved: loginflow keeps a tenant's apply lock under it"
+        );
+        out.push(Finding::error(Code::ActionName, base, msg).on_key());
+        return;
+    }
     if !usable_action_name(name) {
         let msg = format!(
             "action name `{}` is not usable: 1–100 characters, no control characters, no leading or trailing spaces",

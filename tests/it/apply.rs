@@ -6,6 +6,7 @@ mod basic;
 mod faults;
 mod harness;
 mod kill;
+mod lock;
 mod pending;
 mod prop;
 mod saved;

@@ -107,6 +107,7 @@ fn live(actions: Vec<LiveAction>, bound: &[usize]) -> LiveState {
     LiveState {
         actions,
         bindings: [("post-login".to_string(), bindings)].into(),
+        lock: None,
     }
 }
 

@@ -31,9 +31,11 @@ fn applied(t: &Tenant) -> Env {
     env
 }
 
-/// Write requests from the log, in order: `(method, path, body)`.
+/// Write requests from the log, in order: `(method, path, body)`, without the apply lock's
+/// create (the first write) and delete (the last).
 fn logged_writes(env: &Env) -> Vec<(String, String, Value)> {
-    env.log()
+    let mut w: Vec<_> = env
+        .log()
         .iter()
         .filter(|r| r["method"] != "GET" && !r["path"].as_str().unwrap().contains("/oauth/"))
         .map(|r| {
@@ -44,7 +46,15 @@ fn logged_writes(env: &Env) -> Vec<(String, String, Value)> {
                 body,
             )
         })
-        .collect()
+        .collect();
+    if w.first()
+        .is_some_and(|(m, _, b)| m == "POST" && b["name"] == "loginflow-apply-lock")
+    {
+        w.remove(0);
+        let last = w.pop().map(|(m, ..)| m);
+        assert_eq!(last.as_deref(), Some("DELETE"), "the lock is released last");
+    }
+    w
 }
 
 fn id(env: &Env, name: &str) -> String {
@@ -76,10 +86,11 @@ fn create_sends_one_create_per_action_then_one_binding_replace() {
     let env = Env::new();
     env.write(&two());
     env.apply_ok(&[]);
-    assert_eq!(env.writes(), map(&[(CREATE, 2), (BIND, 1)]));
+    assert_eq!(env.writes(), with_lock(&[(CREATE, 2), (BIND, 1)]));
     let c = env.counts();
-    // The plan's read, then the list polled until both builds are live: never one poll per action.
-    assert_eq!(c[LIST_BINDINGS], 1);
+    // The plan's read and the read under the apply lock, then the list polled until both builds
+    // are live: never one poll per action.
+    assert_eq!(c[LIST_BINDINGS], 2);
     assert!((2..=12).contains(&c[LIST]), "list polls: {c:?}");
     assert_eq!(c.get(GET), None, "per-action polls: {c:?}");
     let w = logged_writes(&env);
@@ -114,7 +125,7 @@ fn update_code_patches_and_deploys_that_action_only() {
     t.actions[0] = Act::claims("a", "2");
     env.write(&t);
     env.apply_ok(&[]);
-    assert_eq!(env.writes(), map(&[(PATCH, 1), (DEPLOY, 1)]));
+    assert_eq!(env.writes(), with_lock(&[(PATCH, 1), (DEPLOY, 1)]));
     let w = logged_writes(&env);
     assert_eq!(w[0].1, format!("/api/v2/actions/actions/{a}"));
     assert!(
@@ -141,7 +152,7 @@ fn update_only_a_secret_resends_that_actions_secrets() {
     t = t.secret("S1", "s1-rotated");
     env.write(&t);
     env.apply_ok(&[]);
-    assert_eq!(env.writes(), map(&[(PATCH, 1), (DEPLOY, 1)]));
+    assert_eq!(env.writes(), with_lock(&[(PATCH, 1), (DEPLOY, 1)]));
     let w = logged_writes(&env);
     assert_eq!(w[0].1, format!("/api/v2/actions/actions/{b}"));
     assert_eq!(w[0].2["secrets"][0]["name"], "S1");
@@ -163,8 +174,9 @@ fn reorder_replaces_bindings_once_and_writes_no_action() {
     t.flow = vec!["b".into(), "a".into()];
     env.write(&t);
     env.apply_ok(&[]);
-    assert_eq!(env.writes(), map(&[(BIND, 1)]));
-    assert_eq!(env.counts()[LIST], 1);
+    assert_eq!(env.writes(), with_lock(&[(BIND, 1)]));
+    // The plan's read, the look for the apply lock, and the read under it.
+    assert_eq!(env.counts()[LIST], 3);
     assert!(!env.counts().contains_key(GET), "no action read needed");
     assert_eq!(env.bound_names(), ["b", "a"]);
     assert_eq!(env.actions(), before);
@@ -183,7 +195,7 @@ fn removed_action_is_kept_without_pruning_and_deleted_with_prune() {
     .secret("S1", "s1");
     env.write(&t);
     env.apply_ok(&[]);
-    assert_eq!(env.writes(), map(&[(CREATE, 1), (BIND, 1)]));
+    assert_eq!(env.writes(), with_lock(&[(CREATE, 1), (BIND, 1)]));
     assert_eq!(env.action_names(), ["a", "b", "c"]);
     assert_eq!(env.bound_names(), ["b", "c"]);
     assert_eq!(id(&env, "a"), a);
@@ -191,7 +203,7 @@ fn removed_action_is_kept_without_pruning_and_deleted_with_prune() {
     // `--prune` deletes it; it is already unbound, so the delete is the only write.
     env.reset_stats();
     env.apply_ok(&["--prune"]);
-    assert_eq!(env.writes(), map(&[(DELETE, 1)]));
+    assert_eq!(env.writes(), with_lock(&[(DELETE, 1)]));
     let w = logged_writes(&env);
     assert_eq!(
         w[0].1,
@@ -211,7 +223,7 @@ fn a_removal_that_is_the_only_binding_change_is_one_forced_delete() {
     env.write(&t);
     let report = env.apply_ok(&[]);
     // Dropping `b` is all that changes in post-login: the forced delete unbinds it.
-    assert_eq!(env.writes(), map(&[(DELETE, 1)]));
+    assert_eq!(env.writes(), with_lock(&[(DELETE, 1)]));
     let w = logged_writes(&env);
     assert_eq!(w[0].1, format!("/api/v2/actions/actions/{b}?force=true"));
     assert_eq!(env.action_names(), ["a"]);
@@ -245,7 +257,7 @@ fn flow_prune_with_a_reorder_unbinds_before_a_plain_delete() {
     env.apply_ok(&[]);
     // The order changes too, so the bindings are replaced (unbinding `b`), then `b` is deleted
     // without force: Auth0 would refuse it if anything still bound it.
-    assert_eq!(env.writes(), map(&[(BIND, 1), (DELETE, 1)]));
+    assert_eq!(env.writes(), with_lock(&[(BIND, 1), (DELETE, 1)]));
     let w = logged_writes(&env);
     assert_eq!(w[0].0, "PATCH", "unbind first: {w:?}");
     assert_eq!(w[1].1, format!("/api/v2/actions/actions/{b}"));
@@ -268,7 +280,7 @@ fn unowned_actions_and_bindings_are_left_alone() {
     env.write(&t);
     env.reset_stats();
     env.apply_ok(&[]);
-    assert_eq!(env.writes(), map(&[(CREATE, 2), (BIND, 1)]));
+    assert_eq!(env.writes(), with_lock(&[(CREATE, 2), (BIND, 1)]));
     for (_, path, _) in logged_writes(&env) {
         assert!(!path.contains(&x) && !path.contains(&y), "touched {path}");
     }

@@ -59,6 +59,8 @@ pub struct Tenant {
     pub prune: bool,
     pub unmanaged: Option<&'static str>,
     pub rate_limit: Option<(u32, f64)>,
+    /// `tenant.lock_ttl`.
+    pub lock_ttl: Option<&'static str>,
 }
 
 impl Tenant {
@@ -134,6 +136,9 @@ impl Env {
         if let Some((burst, per_second)) = t.rate_limit {
             y += &format!("  rate_limit: {{ burst: {burst}, per_second: {per_second} }}\n");
         }
+        if let Some(ttl) = t.lock_ttl {
+            y += &format!("  lock_ttl: {ttl}\n");
+        }
         y += "defaults:\n  runtime: node22\n";
         if !t.secrets.is_empty() {
             y += "secrets:\n";
@@ -204,6 +209,25 @@ impl Env {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
+    /// `unlock tenant.yaml --force` (after a killed apply); panics unless it exits 0.
+    pub fn unlock(&self) {
+        let out = self.run(&["unlock", "tenant.yaml", "--force"]);
+        let (o, e) = texts(&out);
+        assert_eq!(out.status.code(), Some(0), "unlock failed\n{o}\n{e}");
+    }
+
+    /// Starts `loginflow ARGS` in the background with its output captured.
+    pub fn spawn(&self, args: &[&str]) -> std::process::Child {
+        loginflow()
+            .current_dir(self.dir.path())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap()
     }
@@ -447,6 +471,16 @@ impl Drop for Env {
 /// A rate limit spec helper.
 pub fn limit(burst: u32, per_second: f64) -> Option<RateLimitSpec> {
     Some(RateLimitSpec { burst, per_second })
+}
+
+/// The writes of an apply with changes: `items` plus taking (a create) and releasing (a delete)
+/// the apply lock.
+pub fn with_lock(items: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    let mut m = map(items);
+    *m.entry("POST /api/v2/actions/actions".into()).or_default() += 1;
+    *m.entry("DELETE /api/v2/actions/actions/{id}".into())
+        .or_default() += 1;
+    m
 }
 
 /// Counts as a sorted map literal: `counts(&[("POST /api/v2/actions/actions", 2)])`.

@@ -59,6 +59,8 @@ fn killed_at_twenty_points_a_rerun_converges() {
             if writes(&env) >= k {
                 child.kill().unwrap();
                 child.wait().unwrap();
+                // The operator's way out of the lock the killed run left.
+                env.unlock();
                 killed_mid_run += 1;
                 break;
             }

@@ -29,9 +29,11 @@ fn killed_after_creates(env: &Env) {
             child.try_wait().unwrap().is_none(),
             "apply finished before it was killed"
         );
-        if env.counts().get(CREATE).copied().unwrap_or(0) >= 2 {
+        // The apply lock, then the two actions.
+        if env.counts().get(CREATE).copied().unwrap_or(0) >= 3 {
             child.kill().unwrap();
             child.wait().unwrap();
+            env.unlock();
             break;
         }
         std::thread::sleep(Duration::from_millis(1));
@@ -80,7 +82,7 @@ fn a_rerun_during_builds_waits_for_them_and_binds_only_live_actions() {
     env.reset_stats();
     let e = env.apply_ok(&[]);
     assert!(e.contains("done         wait for `a` to build"), "{e}");
-    assert_eq!(env.writes(), map(&[(BIND, 1)]), "{e}");
+    assert_eq!(env.writes(), with_lock(&[(BIND, 1)]), "{e}");
     assert_eq!(env.counts().get(DEPLOY), None);
     env.assert_safe();
     env.assert_converged();
