@@ -35,6 +35,10 @@ pub enum Command {
     Plan(PlanArgs),
     /// Apply the changes: to tenant files (after showing the plan), or exactly a saved plan.
     Apply(ApplyArgs),
+    /// List the applies that reached a tenant, newest first, from its actions' versions.
+    History(HistoryArgs),
+    /// Return a tenant to how it was right after an earlier apply (no build, no code upload).
+    Rollback(RollbackArgs),
     /// Write a config that manages an existing tenant's actions as `custom` actions.
     Import(ImportArgs),
     /// Print a shell completion script to stdout.
@@ -241,6 +245,44 @@ pub struct ApplyArgs {
     /// Also delete managed actions that are no longer in the config.
     #[arg(long)]
     pub prune: bool,
+    /// The git commit of the config, for the apply record (default: `GITHUB_SHA`,
+    /// `CI_COMMIT_SHA`, or `git rev-parse HEAD` in the tenant file's folder).
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    /// When a step fails, return what already went live to the versions and bindings it had
+    /// before this apply, then exit 1.
+    #[arg(long)]
+    pub rollback_on_failure: bool,
+}
+
+/// Arguments of `history`.
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// The tenant file.
+    pub file: PathBuf,
+    /// Only this action's versions.
+    pub action: Option<String>,
+    /// Show the generated-code diff this apply made (previous version → its version).
+    #[arg(long, value_name = "APPLY_ID")]
+    pub diff: Option<String>,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+}
+
+/// Arguments of `rollback`.
+#[derive(Debug, clap::Args)]
+pub struct RollbackArgs {
+    /// The tenant file.
+    pub file: PathBuf,
+    /// The apply to return to (default: the one before the last).
+    #[arg(long, value_name = "APPLY_ID")]
+    pub to: Option<String>,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Also delete the managed actions created since that apply.
+    #[arg(long)]
+    pub prune: bool,
 }
 
 /// Arguments of `import`.
@@ -293,6 +335,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Render(args) => commands::render::run(&args),
         Command::Plan(args) => commands::plan::run(&args),
         Command::Apply(args) => commands::apply::run(&args),
+        Command::History(args) => commands::history::run(&args),
+        Command::Rollback(args) => commands::rollback::run(&args),
         Command::Import(args) => commands::import::run(&args),
         Command::Test(args) => commands::test::run(&args),
         Command::Completions(args) => commands::completions::run(&args),

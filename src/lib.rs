@@ -14,6 +14,7 @@ pub mod error;
 pub mod event_paths;
 pub mod fingerprint;
 pub mod fuzz;
+pub mod history;
 pub mod node;
 pub mod output;
 pub mod pipeline;

@@ -9,7 +9,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::apply::apply;
+use crate::apply::{ApplyOptions, apply_with};
 use crate::cli::ApplyArgs;
 use crate::error::{Error, Result};
 use crate::output;
@@ -35,7 +35,7 @@ pub fn run(args: &ApplyArgs) -> Result<u8> {
         .collect();
     let runtime = crate::runtime::build()?;
     let yes = args.yes || saved.is_some();
-    let failed = runtime.block_on(plan_ask_apply(prepared, saved, yes));
+    let failed = runtime.block_on(plan_ask_apply(prepared, saved, yes, args));
     // Nothing is left to wait for; the worker threads end with the process.
     runtime.shutdown_background();
     Ok(u8::from(failed))
@@ -48,6 +48,7 @@ async fn plan_ask_apply(
     prepared: Vec<Result<Prepared>>,
     saved: Option<SavedPlan>,
     yes: bool,
+    args: &ApplyArgs,
 ) -> bool {
     let mut failed = false;
     let mut changed = Vec::new();
@@ -98,11 +99,12 @@ async fn plan_ask_apply(
         }
     }
     let labels: Vec<String> = changed.iter().map(|p| p.prepared.label()).collect();
-    let tasks = changed.into_iter().map(|p| async move {
-        let _slot = crate::runtime::tenant_slot().await;
-        let report = apply(Arc::new(p.prepared), &p.plan, &p.live, &p.conn.client).await;
-        p.conn.close().await;
-        report
+    let tasks = changed.into_iter().map(|p| {
+        let opts = ApplyOptions {
+            commit: crate::history::commit::resolve(args.commit.as_deref(), &p.prepared.file),
+            rollback_on_failure: args.rollback_on_failure,
+        };
+        apply_one(p, opts)
     });
     let reports = crate::runtime::join_all(tasks).await;
     for (report, label) in reports.into_iter().zip(labels) {
@@ -118,6 +120,21 @@ async fn plan_ask_apply(
         }
     }
     failed
+}
+
+/// Applies one planned tenant with its options, then closes its connection.
+async fn apply_one(p: crate::pipeline::Planned, opts: ApplyOptions) -> crate::apply::Report {
+    let _slot = crate::runtime::tenant_slot().await;
+    let report = apply_with(
+        Arc::new(p.prepared),
+        &p.plan,
+        &p.live,
+        &p.conn.client,
+        &opts,
+    )
+    .await;
+    p.conn.close().await;
+    report
 }
 
 /// A single argument ending in `.json` is a saved plan.

@@ -8,6 +8,7 @@ mod adopt;
 mod apply;
 mod common;
 mod fuzz;
+mod history;
 mod import;
 mod leaks;
 mod plan_live;
