@@ -46,6 +46,10 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Show or remove a tenant's apply lock (left by a run that died): `unlock FILE --force`.
     Unlock(UnlockArgs),
+    /// List the applies that reached a tenant, newest first, from its actions' versions.
+    History(HistoryArgs),
+    /// Return a tenant to how it was right after an earlier apply (no build, no code upload).
+    Rollback(RollbackArgs),
     /// Write a config that manages an existing tenant's actions as `custom` actions.
     Import(ImportArgs),
     /// Print a shell completion script to stdout.
@@ -259,6 +263,14 @@ pub struct ApplyArgs {
     /// `tenant.lock_ttl`, else 15m).
     #[arg(long, value_name = "DURATION", value_parser = crate::lock::parse_duration)]
     pub lock_ttl: Option<std::time::Duration>,
+    /// The git commit of the config, for the apply record (default: `GITHUB_SHA`,
+    /// `CI_COMMIT_SHA`, or `git rev-parse HEAD` in the tenant file's folder).
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    /// When a step fails, return what already went live to the versions and bindings it had
+    /// before this apply, then exit 1.
+    #[arg(long)]
+    pub rollback_on_failure: bool,
 }
 
 /// Arguments of `unlock`.
@@ -269,6 +281,36 @@ pub struct UnlockArgs {
     /// Delete the lock whoever holds it. Without it, the holder is shown and nothing is changed.
     #[arg(long)]
     pub force: bool,
+}
+
+/// Arguments of `history`.
+#[derive(Debug, clap::Args)]
+pub struct HistoryArgs {
+    /// The tenant file.
+    pub file: PathBuf,
+    /// Only this action's versions.
+    pub action: Option<String>,
+    /// Show the generated-code diff this apply made (previous version → its version).
+    #[arg(long, value_name = "APPLY_ID")]
+    pub diff: Option<String>,
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+}
+
+/// Arguments of `rollback`.
+#[derive(Debug, clap::Args)]
+pub struct RollbackArgs {
+    /// The tenant file.
+    pub file: PathBuf,
+    /// The apply to return to (default: the one before the last).
+    #[arg(long, value_name = "APPLY_ID")]
+    pub to: Option<String>,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Also delete the managed actions created since that apply.
+    #[arg(long)]
+    pub prune: bool,
 }
 
 /// Arguments of `import`.
@@ -336,6 +378,13 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             file: args.file,
             force: args.force,
         }),
+        Command::History(args) => commands::history::run(&args.settings()),
+        Command::Rollback(args) => commands::rollback::run(&commands::rollback::Settings {
+            file: args.file,
+            to: args.to,
+            yes: args.yes,
+            prune: args.prune,
+        }),
         Command::Test(args) => commands::test::run(&args.settings()?),
         Command::Completions(args) => commands::completions::run(&completion_script(args.shell)),
         Command::Hasura(args) => match args.command {
@@ -384,16 +433,33 @@ impl RenderArgs {
     }
 }
 
+impl PlanFormat {
+    fn resolved(self) -> commands::plan::Format {
+        use commands::plan::Format;
+        match self {
+            PlanFormat::Human => Format::Human,
+            PlanFormat::Markdown => Format::Markdown,
+            PlanFormat::Json => Format::Json,
+        }
+    }
+}
+
+impl HistoryArgs {
+    fn settings(self) -> commands::history::Settings {
+        commands::history::Settings {
+            file: self.file,
+            action: self.action,
+            diff: self.diff,
+            format: self.format.resolved(),
+        }
+    }
+}
+
 impl PlanArgs {
     fn settings(self) -> Result<commands::plan::Settings, Error> {
-        use commands::plan::Format;
         Ok(commands::plan::Settings {
             files: pipeline::tenant_files(&self.files)?,
-            format: match self.format {
-                PlanFormat::Human => Format::Human,
-                PlanFormat::Markdown => Format::Markdown,
-                PlanFormat::Json => Format::Json,
-            },
+            format: self.format.resolved(),
             detailed_exitcode: self.detailed_exitcode,
             out: self.out,
         })
@@ -416,6 +482,8 @@ impl ApplyArgs {
             prune: self.prune,
             lock_timeout: self.lock_timeout,
             lock_ttl: self.lock_ttl,
+            commit: self.commit,
+            rollback_on_failure: self.rollback_on_failure,
         })
     }
 }

@@ -11,12 +11,17 @@
 //!    unbinds them in the same request (`unbind.rs` says when that is safe).
 //!
 //! After the first failure no new write starts; the report says what was done and what was not,
-//! and a re-run (a fresh plan) converges.
+//! and a re-run (a fresh plan) converges. With `--rollback-on-failure` (`undo.rs`) what went
+//! live is returned to the versions and bindings read before apply.
+//!
+//! Every version apply deploys carries the record of this apply after its managed header
+//! (`render/record.rs`): its id, time, commit, tenant file and its trigger's binding order.
 
 pub mod report;
 pub mod settle;
 pub mod steps;
 pub mod unbind;
+pub mod undo;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -26,6 +31,7 @@ use crate::config::action::Trigger;
 use crate::error::Error;
 use crate::pipeline::Prepared;
 use crate::plan::{Op, Plan};
+use crate::render::{ApplyRecord, with_record};
 use crate::state::LiveState;
 use crate::tenant::TenantClient;
 use crate::tenant::api_types::BindingRef;
@@ -34,6 +40,15 @@ use settle::Unsettled;
 
 pub use report::{Report, Step};
 
+/// How to apply, beyond the plan.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyOptions {
+    /// The git commit of the config, for the apply record.
+    pub commit: Option<String>,
+    /// After a failure, return what went live to how it was before (`undo.rs`).
+    pub rollback_on_failure: bool,
+}
+
 /// Applies one tenant's plan. Never fails outright: failures are in the report.
 pub async fn apply(
     prepared: Arc<Prepared>,
@@ -41,16 +56,77 @@ pub async fn apply(
     live: &LiveState,
     client: &TenantClient,
 ) -> Report {
+    apply_with(prepared, plan, live, client, &ApplyOptions::default()).await
+}
+
+/// [`apply`] with options: the commit recorded, and whether a failure is rolled back.
+pub async fn apply_with(
+    prepared: Arc<Prepared>,
+    plan: &Plan,
+    live: &LiveState,
+    client: &TenantClient,
+    opts: &ApplyOptions,
+) -> Report {
+    let (mut report, went_live) = carry_out(prepared, plan, live, client, opts).await;
+    if opts.rollback_on_failure && report.failed() {
+        undo::run(client, plan, live, &went_live, &mut report).await;
+    }
+    report
+}
+
+/// The code of every action apply writes, with this apply's record.
+fn recorded(prepared: &Prepared, plan: &Plan, live: &LiveState, commit: Option<&str>) -> Records {
+    let (id, time) = crate::history::clock::new_apply_id();
+    plan.actions
+        .iter()
+        .filter_map(|a| {
+            let want = prepared.desired.actions.get(&a.name)?;
+            let trigger = want.trigger.id();
+            let bindings = match plan.bindings.iter().find(|b| b.trigger == trigger) {
+                Some(b) => b.after.clone(),
+                None => live
+                    .bindings
+                    .get(trigger)
+                    .map(|l| l.iter().map(|b| b.action_name.clone()).collect())
+                    .unwrap_or_default(),
+            };
+            let record = ApplyRecord {
+                id: id.clone(),
+                time: time.clone(),
+                commit: commit.map(str::to_owned),
+                file: prepared.label(),
+                trigger: trigger.to_owned(),
+                bindings,
+            };
+            Some((a.name.clone(), with_record(&want.code, &record)))
+        })
+        .collect()
+}
+
+/// Action name → its code with the apply record.
+type Records = BTreeMap<String, String>;
+
+/// Carries out the plan; also returns the names of the actions whose step succeeded.
+async fn carry_out(
+    prepared: Arc<Prepared>,
+    plan: &Plan,
+    live: &LiveState,
+    client: &TenantClient,
+    opts: &ApplyOptions,
+) -> (Report, BTreeMap<String, String>) {
     let mut report = Report::new(&plan.tenant);
     let stop = Arc::new(AtomicBool::new(false));
-    let (mut ids, mut unsettled) = actions(&prepared, plan, client, &stop, &mut report).await;
+    let records = Arc::new(recorded(&prepared, plan, live, opts.commit.as_deref()));
+    let (mut ids, mut unsettled) =
+        actions(&prepared, &records, plan, client, &stop, &mut report).await;
+    let went_live = ids.clone();
     // Also after a failure: the report then says truthfully whether what was created went live.
     let list_pages = (live.actions.len() + unsettled.len()).div_ceil(100).max(1);
     settle::created(client, &mut unsettled, &mut report, list_pages).await;
     let removals = unbind::removals(plan, live);
     if report.failed() {
         report.skip_rest(plan, &removals);
-        return report;
+        return (report, went_live);
     }
     // Foreign bindings keep pointing at the very action they point at now.
     for b in live.bindings.values().flatten() {
@@ -67,7 +143,7 @@ pub async fn apply(
             Err(e) => {
                 report.fail(step, &e);
                 report.skip_rest(plan, &removals);
-                return report;
+                return (report, went_live);
             }
         }
     }
@@ -82,7 +158,7 @@ pub async fn apply(
             Err(e) => {
                 report.fail(step, &Error::from(e));
                 report.skip_rest(plan, &removals);
-                return report;
+                return (report, went_live);
             }
         }
     }
@@ -90,13 +166,14 @@ pub async fn apply(
     for b in &removals.by_delete {
         report.done(report::unbind_step(b, &removals));
     }
-    report
+    (report, went_live)
 }
 
 /// Runs every create/update/deploy concurrently. Returns name → id of the actions handled, and
 /// the creates whose step is reported once they are known to be live.
 async fn actions(
     prepared: &Arc<Prepared>,
+    records: &Arc<Records>,
     plan: &Plan,
     client: &TenantClient,
     stop: &Arc<AtomicBool>,
@@ -110,6 +187,7 @@ async fn actions(
         .collect();
     let tasks = steps.iter().cloned().map(|step| {
         let (client, prepared, stop) = (client.clone(), prepared.clone(), stop.clone());
+        let records = records.clone();
         async move {
             if stop.load(Ordering::SeqCst) {
                 return None;
@@ -120,7 +198,11 @@ async fn actions(
                     None,
                 )));
             };
-            let r = steps::apply_action(&client, &step, want, &prepared.values).await;
+            let mut want = want.clone();
+            if let Some(code) = records.get(&step.name) {
+                want.code = code.clone();
+            }
+            let r = steps::apply_action(&client, &step, &want, &prepared.values).await;
             if r.is_err() {
                 stop.store(true, Ordering::SeqCst);
             }
@@ -152,7 +234,7 @@ async fn actions(
     (ids, unsettled)
 }
 
-async fn bindings(
+pub(crate) async fn bindings(
     client: &TenantClient,
     trigger: &str,
     after: &[String],

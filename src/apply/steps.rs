@@ -55,9 +55,11 @@ pub async fn apply_action(
         }
         Op::Deploy => {
             let id = step.id.clone().unwrap_or_default();
-            // A draft whose build failed (e.g. an earlier apply stopped there) cannot be
-            // deployed: send it again to start a fresh build. Secrets are kept as they are.
-            if client.get_action(&id).await?.status == BuildStatus::Failed {
+            // The draft is rewritten with this apply's record, so that the version deployed
+            // says which apply made it live; a draft whose build failed (e.g. an earlier apply
+            // stopped there) needs that anyway for a fresh build. Secrets are kept as they are.
+            // A draft already deployed and still building is only waited for.
+            if !step.building || client.get_action(&id).await?.status == BuildStatus::Failed {
                 client
                     .update_action(&id, &update_body(want, values, false))
                     .await?;

@@ -14,7 +14,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::apply::{Report, apply};
+use crate::apply::{ApplyOptions, Report, apply_with};
 use crate::error::{Error, Result};
 use crate::output;
 use crate::pipeline::{Prepared, prepare};
@@ -33,6 +33,10 @@ pub struct Settings {
     pub lock_timeout: std::time::Duration,
     /// How long this apply's lock lives, if not the tenant file's `lock_ttl`.
     pub lock_ttl: Option<std::time::Duration>,
+    /// The git commit to record (else found from CI variables or git).
+    pub commit: Option<String>,
+    /// After a failed step, put back what already went live.
+    pub rollback_on_failure: bool,
 }
 
 /// What to apply.
@@ -69,7 +73,7 @@ pub fn run(args: &Settings) -> Result<u8> {
         .collect();
     let runtime = crate::runtime::build()?;
     let yes = args.yes || saved.is_some();
-    let failed = runtime.block_on(plan_ask_apply(prepared, saved, yes, args.lock_ttl));
+    let failed = runtime.block_on(plan_ask_apply(prepared, saved, yes, args));
     // Nothing is left to wait for; the worker threads end with the process.
     runtime.shutdown_background();
     Ok(u8::from(failed))
@@ -92,7 +96,7 @@ async fn plan_ask_apply(
     prepared: Vec<Result<Prepared>>,
     saved: Option<SavedPlan>,
     yes: bool,
-    lock_ttl: Option<std::time::Duration>,
+    args: &Settings,
 ) -> bool {
     let mut failed = false;
     let mut changed = Vec::new();
@@ -156,19 +160,27 @@ async fn plan_ask_apply(
         std::process::exit(i32::from(code));
     });
     let labels: Vec<String> = changed.iter().map(|(p, _)| p.prepared.label()).collect();
-    let tasks = changed.into_iter().map(|(p, expected)| async move {
-        let _slot = crate::runtime::tenant_slot().await;
-        let report = locked(
-            p.prepared,
-            &p.plan,
-            &p.conn.client,
-            expected,
-            accepted,
-            lock_ttl,
-        )
-        .await;
-        p.conn.close().await;
-        report
+    let lock_ttl = args.lock_ttl;
+    let tasks = changed.into_iter().map(|(p, expected)| {
+        let opts = ApplyOptions {
+            commit: crate::history::commit::resolve(args.commit.as_deref(), &p.prepared.file),
+            rollback_on_failure: args.rollback_on_failure,
+        };
+        async move {
+            let _slot = crate::runtime::tenant_slot().await;
+            let report = locked(
+                p.prepared,
+                &p.plan,
+                &p.conn.client,
+                expected,
+                accepted,
+                opts,
+                lock_ttl,
+            )
+            .await;
+            p.conn.close().await;
+            report
+        }
     });
     let reports = crate::runtime::join_all(tasks).await;
     interrupted.abort();
@@ -196,6 +208,7 @@ async fn locked(
     client: &TenantClient,
     expected: Option<SavedTenant>,
     accepted: Accepted,
+    opts: ApplyOptions,
     ttl: Option<std::time::Duration>,
 ) -> Result<Option<Report>> {
     let configured = prepared.tenant.config.tenant.as_ref();
@@ -204,7 +217,8 @@ async fn locked(
     let label = prepared.label();
     let wait = crate::lock::timeout();
     let held = crate::lock::acquire(client, &label, &dir, ttl, wait).await?;
-    let outcome = replan_and_apply(prepared, shown, client, expected.as_ref(), accepted).await;
+    let outcome =
+        replan_and_apply(prepared, shown, client, expected.as_ref(), accepted, &opts).await;
     crate::lock::release(held).await;
     outcome
 }
@@ -217,6 +231,7 @@ async fn replan_and_apply(
     client: &TenantClient,
     expected: Option<&SavedTenant>,
     accepted: Accepted,
+    opts: &ApplyOptions,
 ) -> Result<Option<Report>> {
     let label = prepared.label();
     let (live, mut plan) = crate::pipeline::read_and_plan(&prepared, client).await?;
@@ -245,7 +260,9 @@ async fn replan_and_apply(
         output::status(&format!("{label}: nothing left to change"));
         return Ok(None);
     }
-    Ok(Some(apply(Arc::new(prepared), &plan, &live, client).await))
+    Ok(Some(
+        apply_with(Arc::new(prepared), &plan, &live, client, opts).await,
+    ))
 }
 
 /// Reads and checks a saved plan.

@@ -150,7 +150,9 @@ fn action_plan(d: &DesiredAction, live: Option<&LiveAction>) -> Option<ActionPla
     };
     let fields = field_changes(d, l);
     let secrets = secret_changes(d, l);
-    let code_same = l.code == d.code;
+    // The apply record (which apply deployed the live code) is not part of the desired code.
+    let live_code = crate::render::strip_record(&l.code);
+    let code_same = live_code == d.code;
     let draft_matches = code_same && fields.is_empty() && !secrets.any();
     let mut notes = Vec::new();
     let mut building = false;
@@ -196,7 +198,7 @@ fn action_plan(d: &DesiredAction, live: Option<&LiveAction>) -> Option<ActionPla
         id: Some(l.id.clone()),
         trigger: d.trigger.id().to_string(),
         fields,
-        code_diff: (!code_same).then(|| diff(&l.code, &d.code, &d.name)),
+        code_diff: (!code_same).then(|| diff(&live_code, &d.code, &d.name)),
         secrets,
         notes,
         building,

@@ -12,6 +12,9 @@
 //! // secrets: HASURA_ADMIN_SECRET=$argon2id$v=19$m=19456,t=2,p=1$...$...
 //! ```
 //!
+//! Each version loginflow deploys also carries an apply record right after these lines
+//! (`// apply-…`, see `record.rs`); [`strip_header`] drops it too.
+//!
 //! Values that are not "plain" are written as JSON strings with every non-ASCII character
 //! escaped, so a name holding a newline or U+2028 can never end the comment and become code.
 
@@ -85,17 +88,25 @@ pub fn parse_header(code: &str) -> Option<ManagedHeader> {
 /// `code` without its managed header; unchanged when it has none. For a `custom` action this
 /// gives back the user's file exactly.
 pub fn strip_header(code: &str) -> &str {
-    if parse_header(code).is_none() {
-        return code;
-    }
-    let mut rest = code;
-    for _ in 0..LINES {
-        match rest.find('\n') {
-            Some(at) => rest = &rest[at + 1..],
-            None => return "",
+    match header_end(code) {
+        Some(end) => {
+            let rest = &code[end..];
+            &rest[super::record::record_len(rest)..]
         }
+        None if parse_header(code).is_some() => "",
+        None => code,
     }
-    rest
+}
+
+/// The byte offset just past the managed header's lines; `None` when the code has no header
+/// (or nothing follows it).
+pub(crate) fn header_end(code: &str) -> Option<usize> {
+    parse_header(code)?;
+    let mut end = 0;
+    for _ in 0..LINES {
+        end += code[end..].find('\n')? + 1;
+    }
+    Some(end)
 }
 
 fn parse_secrets(text: &str) -> Option<BTreeMap<String, String>> {
@@ -143,7 +154,7 @@ fn is_plain(text: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"._-/@:+".contains(&b))
 }
 
-fn encode(text: &str) -> String {
+pub(super) fn encode(text: &str) -> String {
     if is_plain(text) {
         text.to_owned()
     } else {
@@ -162,7 +173,7 @@ fn encode_fingerprint(fp: &str) -> String {
     if ok { fp.to_owned() } else { json_ascii(fp) }
 }
 
-fn decode(text: &str) -> Option<String> {
+pub(super) fn decode(text: &str) -> Option<String> {
     if text.starts_with('"') {
         serde_json::from_str(text).ok()
     } else {

@@ -9,6 +9,7 @@ mod env;
 mod error;
 pub mod header;
 mod kinds;
+pub mod record;
 mod resolve;
 mod secrets;
 
@@ -20,6 +21,7 @@ use serde_json::json;
 pub use env::{BUILTIN as BUILTIN_TEMPLATES, harden_json, template_names};
 pub use error::RenderError;
 pub use header::{ManagedHeader, parse_header, strip_header};
+pub use record::{ApplyRecord, parse_record, strip_record, with_record};
 pub use resolve::{DEFAULT_DENY_MESSAGE, DEFAULT_TIMEOUT_MS, Resolved, resolve};
 pub use secrets::secrets_needed;
 

@@ -222,6 +222,16 @@ pub struct ActionsPage {
     pub total: u64,
 }
 
+/// One page of `GET /actions/actions/{id}/versions` (newest first in the emulator; the order
+/// Auth0 uses is not documented, so callers sort by `number`).
+#[derive(Debug, Deserialize)]
+pub struct VersionsPage {
+    #[serde(default)]
+    pub versions: Vec<ApiVersion>,
+    #[serde(default)]
+    pub total: u64,
+}
+
 /// One page of `GET /actions/triggers/{id}/bindings`.
 #[derive(Debug, Deserialize)]
 pub struct BindingsPage {

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::api_types::{
     ActionsPage, ApiAction, ApiBinding, ApiVersion, BindingRef, BindingsPage, BuildStatus,
-    CreateAction, UpdateAction,
+    CreateAction, UpdateAction, VersionsPage,
 };
 use super::client::{Call, Result, TenantClient};
 use super::error::{Endpoint, Error};
@@ -36,6 +36,14 @@ const DELETE_ACTION: Endpoint = Endpoint {
 const DEPLOY_ACTION: Endpoint = Endpoint {
     method: "POST",
     path: "/api/v2/actions/actions/{id}/deploy",
+};
+const LIST_VERSIONS: Endpoint = Endpoint {
+    method: "GET",
+    path: "/api/v2/actions/actions/{id}/versions",
+};
+const DEPLOY_VERSION: Endpoint = Endpoint {
+    method: "POST",
+    path: "/api/v2/actions/actions/{id}/versions/{versionId}/deploy",
 };
 const LIST_BINDINGS: Endpoint = Endpoint {
     method: "GET",
@@ -188,6 +196,65 @@ impl TenantClient {
             );
             tokio::time::sleep(policy.backoff(attempt, jitter_unit())).await;
             attempt += 1;
+        }
+    }
+
+    /// Every version Auth0 keeps of an action (at most 50), by pages of 100, oldest first.
+    pub async fn list_versions(&self, id: &str) -> Result<Vec<ApiVersion>> {
+        let mut all = Vec::new();
+        let mut page = 0;
+        loop {
+            let mut url = self.url(&["api", "v2", "actions", "actions", id, "versions"]);
+            url.query_pairs_mut()
+                .append_pair("page", &page.to_string())
+                .append_pair("per_page", &PER_PAGE.to_string());
+            let got: VersionsPage = self.call_json(read(LIST_VERSIONS, url)).await?;
+            let received = got.versions.len();
+            all.extend(got.versions);
+            match next_page(page, received, got.total, all.len()) {
+                Some(next) => page = next,
+                None => break,
+            }
+        }
+        all.sort_by_key(|v| v.number);
+        Ok(all)
+    }
+
+    /// Makes an earlier version live again (Auth0's rollback): a new version copying `version`,
+    /// with no build and no code sent. With `update_draft` the draft is reset to it as well.
+    /// After an ambiguous failure it reads the action: when the live version already holds
+    /// the target's code, the rollback happened and that version is returned; otherwise the
+    /// error is returned (nothing is sent twice).
+    pub async fn deploy_version(
+        &self,
+        id: &str,
+        version: &ApiVersion,
+        update_draft: bool,
+    ) -> Result<ApiVersion> {
+        let url = self.url(&[
+            "api",
+            "v2",
+            "actions",
+            "actions",
+            id,
+            "versions",
+            &version.id,
+            "deploy",
+        ]);
+        let body = json(&serde_json::json!({ "update_draft": update_draft }))?;
+        let call = Call {
+            endpoint: DEPLOY_VERSION,
+            url,
+            body: Some(body),
+            safety: Safety::ConfirmByRead,
+        };
+        let outcome = self.call_json(call).await;
+        if !matches!(outcome, Err(Error::AmbiguousWrite { .. })) {
+            return outcome;
+        }
+        match self.get_action(id).await?.deployed_version {
+            Some(v) if v.code == version.code && v.number > version.number => Ok(v),
+            _ => outcome,
         }
     }
 

@@ -4,7 +4,7 @@
 
 mod basic;
 mod faults;
-mod harness;
+pub mod harness;
 mod kill;
 mod lock;
 mod pending;

@@ -8,6 +8,7 @@ mod adopt;
 mod apply;
 mod common;
 mod fuzz;
+mod history;
 mod hostile;
 mod import;
 mod leaks;

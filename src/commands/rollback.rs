@@ -1,0 +1,112 @@
+//! `loginflow rollback FILE [--to APPLY_ID] [--yes] [--prune]`: plan the return to the state
+//! right after an earlier apply (default: the one before the last), show it, ask (unless
+//! `--yes`; never without a terminal), then carry it out in apply's order.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+use crate::config::load::LoadedTenant;
+use crate::error::{Error, Result};
+use crate::history::{self, format, rollback};
+use crate::pipeline::{load_valid, naming_file, owner};
+use crate::state::LiveBinding;
+use crate::tenant::TenantClient;
+
+/// Runs `rollback`; exit 0 when the tenant is back, 1 otherwise.
+/// What `rollback` needs, resolved from the command line by `cli`.
+#[derive(Debug)]
+pub struct Settings {
+    pub file: std::path::PathBuf,
+    /// The apply to return to (default: the one before the last).
+    pub to: Option<String>,
+    pub yes: bool,
+    /// Also delete the managed actions created since.
+    pub prune: bool,
+}
+
+pub fn run(args: &Settings) -> Result<u8> {
+    let tenant = load_valid(&args.file)?;
+    let label = args.file.display().to_string();
+    let runtime = crate::runtime::build()?;
+    let outcome = runtime.block_on(async {
+        let conn = crate::connect::connect(&tenant).await?;
+        let outcome = roll_back(&conn.client, &tenant, args, &label).await;
+        conn.close().await;
+        outcome
+    });
+    runtime.shutdown_background();
+    outcome.map_err(|e| naming_file(&label, e))
+}
+
+async fn roll_back(
+    client: &TenantClient,
+    tenant: &LoadedTenant,
+    args: &Settings,
+    label: &str,
+) -> Result<u8> {
+    let flow = tenant.config.flow.clone().unwrap_or_default();
+    let triggers: Vec<_> = flow.triggers().into_iter().map(|(t, _)| t).collect();
+    let mut live = crate::state::read::read(client, &triggers, owner).await?;
+    let h = history::read(client, &live, None).await?;
+    let target = match &args.to {
+        Some(id) => h.find(id).map_err(|m| {
+            Error::other(
+                m,
+                Some("`loginflow history FILE` lists the applies it can reach".into()),
+            )
+        })?,
+        None => rollback::default_target(&h)?,
+    };
+    // Triggers the record names that the config no longer manages.
+    for trigger in target.bindings.keys() {
+        if !live.bindings.contains_key(trigger) {
+            let list = client.list_bindings(trigger).await?;
+            live.bindings.insert(
+                trigger.clone(),
+                list.iter().map(LiveBinding::from_api).collect(),
+            );
+        }
+    }
+    let plan = rollback::plan(label, &h, target, &live, args.prune);
+    crate::output::data(&format::rollback_plan(&plan));
+    if !plan.has_changes() {
+        return Ok(0);
+    }
+    if !args.yes && !ask(label)? {
+        return Err(Error::other(
+            "rollback cancelled; nothing was changed",
+            None,
+        ));
+    }
+    let report = rollback::apply(client, &plan, &live).await;
+    eprint!("{}", report.render());
+    if !report.failed() {
+        crate::output::status(&format!(
+            "rolled back to {}; `loginflow history {label}` lists this rollback as an apply of its own",
+            plan.target.id
+        ));
+    }
+    Ok(u8::from(report.failed()))
+}
+
+/// Asks once, on the terminal; without one, refuses rather than waiting for input.
+fn ask(label: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::other(
+            "refusing to roll back without confirmation: stdin is not a terminal",
+            Some("pass `--yes` to roll back without asking".into()),
+        ));
+    }
+    eprint!("Roll back {label} as shown? Only `yes` is accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|source| Error::Io {
+            action: "read from",
+            path: Path::new("stdin").into(),
+            source,
+        })?;
+    Ok(line.trim() == "yes")
+}
