@@ -78,7 +78,19 @@ async fn roll_back(
             None,
         ));
     }
+    // One writer at a time: the apply lock (default wait and lifetime), as for `apply`.
+    let configured = tenant.config.tenant.as_ref();
+    let ttl = crate::lock::ttl(None, configured.and_then(|t| t.lock_ttl.as_deref()))?;
+    let held = crate::lock::acquire(
+        client,
+        label,
+        tenant.base_dir(),
+        ttl,
+        crate::lock::timeout(),
+    )
+    .await?;
     let report = rollback::apply(client, &plan, &live).await;
+    crate::lock::release(held).await;
     eprint!("{}", report.render());
     if !report.failed() {
         crate::output::status(&format!(

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::apply::harness::{Act, Env, Tenant, map};
+use crate::apply::harness::{Act, Env, Tenant, with_lock};
 use crate::common::texts;
 
 const VERSION_DEPLOY: &str = "POST /api/v2/actions/actions/{actionId}/versions/{id}/deploy";
@@ -107,11 +107,11 @@ fn three_applies_history_and_a_rollback_without_builds() {
     let out = env.run(&["rollback", "tenant.yaml", "--to", ids[2], "--yes"]);
     let (o, e) = texts(&out);
     assert_eq!(out.status.code(), Some(0), "{o}\n{e}");
-    // One version deploy per changed action, one bindings replace; no PATCH of a draft (no
-    // build) and no deploy of a draft.
+    // One version deploy per changed action, one bindings replace, under the apply lock (its
+    // create and delete); no PATCH of a draft (no build) and no deploy of a draft.
     assert_eq!(
         env.writes(),
-        map(&[(VERSION_DEPLOY, 2), (BINDINGS, 1)]),
+        with_lock(&[(VERSION_DEPLOY, 2), (BINDINGS, 1)]),
         "{o}\n{e}"
     );
     assert_eq!(snapshot(&env), first, "{o}\n{e}");
