@@ -43,6 +43,7 @@ mod input;
 pub mod model;
 pub mod options;
 pub mod rate_limit;
+mod redact;
 mod render;
 pub mod routes;
 mod server;
@@ -69,6 +70,7 @@ use tokio_rustls::TlsAcceptor;
 
 pub use error::{Error, Result};
 pub use faults::FaultSpec;
+pub use model::fingerprint;
 pub use options::{EmulatorOptions, RateLimitSpec};
 pub use stats::Stats;
 
@@ -101,11 +103,15 @@ impl Emulator {
             Some(dir) => Some(tls::prepare(dir)?),
             None => None,
         };
-        let state = match &opts.state_file {
+        let (state, legacy) = match &opts.state_file {
             Some(path) => state_file::load(path)?,
-            None => model::State::default(),
+            None => (model::State::default(), false),
         };
         let shared = Arc::new(Shared::new(&opts, Store::new(state, opts.build_ms)));
+        if legacy {
+            // Secret values of an older version's file: rewrite it with fingerprints now.
+            shared.persist()?;
+        }
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .map_err(|source| Error::Io {

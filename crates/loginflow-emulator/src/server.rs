@@ -71,7 +71,7 @@ pub async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, 
             template: template.clone(),
             path: raw.clone(),
             status,
-            body: String::from_utf8_lossy(body).into_owned(),
+            body: super::redact::logged_body(body),
         };
         lock(&shared.recorder).record(entry, faulted);
     };

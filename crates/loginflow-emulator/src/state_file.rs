@@ -1,6 +1,7 @@
 //! The state file: the tenant as JSON, rewritten after every change. Writes go to a temporary
-//! file in the same directory (mode 0600: it holds secret values), are synced, then renamed over
-//! the target, so a crash mid-write leaves either the old or the new file, never a torn one.
+//! file in the same directory (mode 0600, though secrets are kept as fingerprints only, see
+//! [`crate::fingerprint`]), are synced, then renamed over the target, so a crash mid-write leaves
+//! either the old or the new file, never a torn one.
 //! Issued tokens are never saved.
 
 use std::fs;
@@ -23,11 +24,13 @@ struct Envelope {
 const FORMAT: &str = "loginflow-emulator-state";
 
 /// Reads the state; a missing file is an empty tenant. A corrupt file is an error rather than
-/// silently replaced, so nobody loses a tenant to a bug.
-pub fn load(path: &Path) -> Result<State> {
+/// silently replaced, so nobody loses a tenant to a bug. The flag is true when the file may hold
+/// secret values (written by a version before fingerprints): they are converted to fingerprints
+/// as it loads, and the caller should rewrite the file at once so that they leave the disk.
+pub fn load(path: &Path) -> Result<(State, bool)> {
     let text = match fs::read_to_string(path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(State::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((State::default(), false)),
         Err(source) => {
             return Err(Error::Io {
                 action: "read the emulator state file",
@@ -43,7 +46,7 @@ pub fn load(path: &Path) -> Result<State> {
     if env.format != FORMAT || env.version != 1 {
         return Err(Error::UnknownState { path: path.into() });
     }
-    Ok(env.state)
+    Ok((env.state, text.contains("\"value\"")))
 }
 
 /// Serializes the state (cheap, done under the store lock) for a later [`write()`].
