@@ -104,7 +104,12 @@ impl Emulator {
             None => None,
         };
         let (state, legacy) = match &opts.state_file {
-            Some(path) => state_file::load(path)?,
+            Some(path) => {
+                for stale in state_file::remove_stale_temps(path) {
+                    tracing::debug!("removed {}, left by a killed emulator", stale.display());
+                }
+                state_file::load(path)?
+            }
             None => (model::State::default(), false),
         };
         let shared = Arc::new(Shared::new(&opts, Store::new(state, opts.build_ms)));

@@ -59,6 +59,60 @@ pub fn encode(state: &State) -> Vec<u8> {
     serde_json::to_vec_pretty(&env).unwrap_or_default()
 }
 
+/// The temporary file a write by process `pid` uses: `.NAME.tmp-PID` beside `path`.
+fn temp_path(path: &Path, pid: u32) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    state_dir(path).join(format!(".{name}.tmp-{pid}"))
+}
+
+fn state_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Removes the temporary files that killed writers left beside `path` (`.NAME.tmp-PID`): those
+/// of a process that is no longer running where `/proc` tells (Linux), else those older than the
+/// state file itself (every write renames its temporary file over it, so an older one was
+/// abandoned). Returns the files removed; failures to list or remove are ignored (a leftover
+/// file is harmless: it is never read).
+pub fn remove_stale_temps(path: &Path) -> Vec<PathBuf> {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Vec::new();
+    };
+    let prefix = format!(".{name}.tmp-");
+    let Ok(entries) = fs::read_dir(state_dir(path)) else {
+        return Vec::new();
+    };
+    let proc = Path::new("/proc/self").exists();
+    let state_time = fs::metadata(path).and_then(|m| m.modified()).ok();
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = file
+            .strip_prefix(&prefix)
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let stale = if pid == std::process::id() {
+            false
+        } else if proc {
+            !Path::new("/proc").join(pid.to_string()).exists()
+        } else {
+            let modified = entry.metadata().and_then(|m| m.modified()).ok();
+            matches!((modified, state_time), (Some(m), Some(s)) if m < s)
+        };
+        if stale && fs::remove_file(entry.path()).is_ok() {
+            removed.push(entry.path());
+        }
+    }
+    removed
+}
+
 /// Atomically replaces `path` with `bytes`: temp file, fsync, rename.
 pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
     let io = |action: &'static str, p: &Path| {
@@ -69,16 +123,8 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<()> {
             source,
         }
     };
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(io("create the directory of", path))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    fs::create_dir_all(state_dir(path)).map_err(io("create the directory of", path))?;
+    let tmp = temp_path(path, std::process::id());
     let mut file = open_private(&tmp).map_err(io("create", &tmp))?;
     file.write_all(bytes).map_err(io("write", &tmp))?;
     file.sync_all().map_err(io("sync", &tmp))?;

@@ -134,11 +134,7 @@ const CLIENT_CANARY: &str = "canary-client-secret-55d0";
 async fn no_secret_value_reaches_the_state_file_or_the_request_log() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.json");
-    let c = Client::start(EmulatorOptions {
-        state_file: Some(path.clone()),
-        ..EmulatorOptions::fast()
-    })
-    .await;
+    let c = with_state(&path).await;
     // The token request is logged too, refused or not (here form-encoded, with a wrong secret).
     let form = c
         .http
@@ -203,11 +199,7 @@ async fn an_old_state_file_with_secret_values_is_converted_on_load() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.json");
     {
-        let c = Client::start(EmulatorOptions {
-            state_file: Some(path.clone()),
-            ..EmulatorOptions::fast()
-        })
-        .await;
+        let c = with_state(&path).await;
         let id = c.create("old").await;
         let secrets = json!({"secrets": [{"name": "K", "value": "x"}]});
         c.call(
@@ -227,11 +219,7 @@ async fn an_old_state_file_with_secret_values_is_converted_on_load() {
     map.insert("value".into(), json!(CANARY));
     std::fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
 
-    let c = Client::start(EmulatorOptions {
-        state_file: Some(path.clone()),
-        ..EmulatorOptions::fast()
-    })
-    .await;
+    let c = with_state(&path).await;
     let file = std::fs::read_to_string(&path).unwrap();
     assert!(!file.contains(CANARY), "{file}");
     let fp = loginflow_emulator::fingerprint(CANARY);
@@ -248,4 +236,34 @@ async fn an_old_state_file_with_secret_values_is_converted_on_load() {
     .await;
     let file = std::fs::read_to_string(&path).unwrap();
     assert!(file.contains(&fp), "{file}");
+}
+
+/// Temporary files that killed writers left beside the state file are removed on start; those
+/// of a running process (pid 1) and of other files are left alone.
+#[tokio::test]
+async fn stale_temp_files_of_killed_writers_are_removed_on_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.json");
+    // Above Linux's largest pid_max (2^22): never a running process.
+    let dead = [".t.json.tmp-4194305", ".t.json.tmp-4194999"];
+    let kept = [".t.json.tmp-1", ".other.json.tmp-4194305", ".t.json.tmp-x"];
+    for f in dead.iter().chain(&kept) {
+        std::fs::write(dir.path().join(f), b"{\"format\":\"loginflow-emu").unwrap();
+    }
+    let c = with_state(&path).await;
+    c.create("a").await;
+    for f in dead {
+        assert!(!dir.path().join(f).exists(), "{f} left behind");
+    }
+    for f in kept {
+        assert!(dir.path().join(f).exists(), "{f} removed");
+    }
+}
+
+async fn with_state(path: &std::path::Path) -> Client {
+    Client::start(EmulatorOptions {
+        state_file: Some(path.to_path_buf()),
+        ..EmulatorOptions::fast()
+    })
+    .await
 }
