@@ -161,6 +161,11 @@ impl Emulator {
         format!("{scheme}://{}", self.addr)
     }
 
+    /// The seed of the random fault draws in effect (see [`faults`]), to replay a failure.
+    pub fn fault_seed(&self) -> u64 {
+        shared::lock(&self.shared.faults).seed
+    }
+
     /// The request counters, as `GET /__emulator/stats` reports them.
     pub fn stats(&self) -> Stats {
         self.shared.stats()
