@@ -150,7 +150,8 @@ fn action_plan(d: &DesiredAction, live: Option<&LiveAction>) -> Option<ActionPla
     };
     let fields = field_changes(d, l);
     let secrets = secret_changes(d, l);
-    let code_same = l.code == d.code;
+    // A legacy header's `source:` line (the tenant file's old path) is no change.
+    let code_same = crate::render::same_code(&l.code, &d.code);
     let draft_matches = code_same && fields.is_empty() && !secrets.any();
     let mut notes = Vec::new();
     let mut building = false;

@@ -331,3 +331,60 @@ fn after_apply_plan_exits_zero() {
     env.apply_ok(&[]);
     assert_eq!(env.plan_code(), 0);
 }
+
+/// The managed header does not name the tenant file: renaming it changes no action, and the
+/// renamed file plans and applies nothing.
+#[test]
+fn renaming_the_tenant_file_changes_nothing() {
+    let env = applied(&two());
+    let renamed = env.file().with_file_name("renamed.yaml");
+    std::fs::rename(env.file(), &renamed).unwrap();
+    let out = env.run(&["plan", "renamed.yaml", "--detailed-exitcode"]);
+    let (o, e) = crate::common::texts(&out);
+    assert_eq!(out.status.code(), Some(0), "plan not empty\n{o}\n{e}");
+    let out = env.run(&["apply", "renamed.yaml", "--yes"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(env.writes(), map(&[]));
+}
+
+/// Actions deployed by an earlier version carry a `// source: PATH` header line: they are still
+/// managed (adopted by nobody, pruned and updated as before) and not redeployed for that line.
+#[test]
+fn actions_deployed_with_a_legacy_source_line_are_managed_and_unchanged() {
+    let env = applied(&two());
+    for name in ["a", "b"] {
+        let code = env.action(name)["code"].as_str().unwrap().to_string();
+        let legacy = code.replacen(
+            "// action:",
+            "// source: tenants/old-name.yaml\n// action:",
+            1,
+        );
+        assert_ne!(code, legacy);
+        env.dashboard_edit(name, &legacy);
+        let id = env.action(name)["id"].as_str().unwrap().to_string();
+        env.wait(|| env.action(name)["status"] == "built");
+        let (s, v) = env.api(
+            reqwest::Method::POST,
+            &format!("/actions/actions/{id}/deploy"),
+            None,
+        );
+        assert_eq!(s, 200, "{v}");
+        env.wait(|| env.action(name)["all_changes_deployed"] == true);
+    }
+    env.reset_stats();
+    env.assert_converged();
+    // A real change still updates it, and the new code drops the legacy line.
+    let mut t = two();
+    t.actions[0] = Act::claims("a", "2");
+    env.write(&t);
+    env.apply_ok(&[]);
+    assert_eq!(env.writes(), map(&[(PATCH, 1), (DEPLOY, 1)]));
+    let code = env.action("a")["code"].as_str().unwrap().to_string();
+    assert!(!code.contains("// source:"), "{code}");
+    assert!(
+        env.action("b")["code"]
+            .as_str()
+            .unwrap()
+            .contains("// source:")
+    );
+}
