@@ -17,7 +17,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fingerprints = BTreeMap::new();
     let ctx = RenderContext {
         tenant_domain: "acme.eu.auth0.com",
-        source_file: "tenants/local.yaml",
         defaults: &defaults,
         secret_fingerprints: &fingerprints,
         template_dir: None,

@@ -115,6 +115,7 @@ impl EmulatorArgs {
             faults: self.faults.unwrap_or_default(),
             state_file: self.state,
             tls_cert_dir: if self.tls { self.cert_dir } else { None },
+            ..EmulatorOptions::default()
         };
         commands::emulator::Settings {
             port: self.port,

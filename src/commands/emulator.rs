@@ -29,8 +29,13 @@ pub fn run(settings: Settings) -> Result<u8> {
         .build()
         .map_err(|e| Error::other(format!("could not start the async runtime: {e}"), None))?;
     runtime.block_on(async {
+        let faulty = settings.options.faults != Default::default();
         let emulator = Emulator::start_on(settings.options, settings.port).await?;
         println!("{}", emulator.base_url());
+        if faulty {
+            // Request faults are random: the seed replays them (`--faults ...,seed=N`).
+            eprintln!("faults: seed={}", emulator.fault_seed());
+        }
         wait_for_signal().await;
         emulator.shutdown().await;
         Ok(0)

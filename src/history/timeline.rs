@@ -295,7 +295,6 @@ mod tests {
 
     fn code(action: &str, body: &str, apply: &str, order: &[&str]) -> String {
         let h = ManagedHeader {
-            source: "t.yaml".into(),
             action: action.into(),
             kind: "custom".into(),
             secrets: Default::default(),

@@ -150,9 +150,10 @@ fn action_plan(d: &DesiredAction, live: Option<&LiveAction>) -> Option<ActionPla
     };
     let fields = field_changes(d, l);
     let secrets = secret_changes(d, l);
-    // The apply record (which apply deployed the live code) is not part of the desired code.
+    // The apply record (which apply deployed the live code) is not part of the desired code,
+    // and a legacy header's `source:` line (the tenant file's old path) is no change.
     let live_code = crate::render::strip_record(&l.code);
-    let code_same = live_code == d.code;
+    let code_same = crate::render::same_code(&live_code, &d.code);
     let draft_matches = code_same && fields.is_empty() && !secrets.any();
     let mut notes = Vec::new();
     let mut building = false;

@@ -1,16 +1,19 @@
 //! The managed header at the top of every generated Action (SPEC §4).
 //!
-//! It marks the action as owned by loginflow and records where it comes from and a fingerprint of
-//! each secret value, which the planner reads back from the live code:
+//! It marks the action as owned by loginflow and records its name, kind and a fingerprint of each
+//! secret value, which the planner reads back from the live code:
 //!
 //! ```text
 //! // Managed by loginflow. Edits made in the Auth0 dashboard are overwritten by `loginflow apply`.
 //! // loginflow-managed: v1
-//! // source: tenants/prod.yaml
 //! // action: hasura-claims
 //! // kind: hasura
 //! // secrets: HASURA_ADMIN_SECRET=$argon2id$v=19$m=19456,t=2,p=1$...$...
 //! ```
+//!
+//! It says nothing of the tenant file's path, so renaming or moving that file changes no action.
+//! Earlier versions wrote a `// source: PATH` line after the marker: such headers still parse as
+//! managed, and [`same_code`] ignores that line, so deployed actions are not redeployed for it.
 //!
 //! Each version loginflow deploys also carries an apply record right after these lines
 //! (`// apply-…`, see `record.rs`); [`strip_header`] drops it too.
@@ -22,16 +25,16 @@ use std::collections::BTreeMap;
 
 const BANNER: &str = "// Managed by loginflow. Edits made in the Auth0 dashboard are overwritten by `loginflow apply`.";
 const MARKER: &str = "// loginflow-managed: v1";
-/// Number of lines of the header.
-const LINES: usize = 6;
+/// Number of lines of the header (one more in the legacy form, with `source:`).
+const LINES: usize = 5;
+/// The line earlier versions wrote after the marker.
+const LEGACY_SOURCE: &str = "// source: ";
 /// What the `secrets:` line says for a secret whose fingerprint is unknown.
 pub const UNSET: &str = "unset";
 
 /// What the header says about an action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManagedHeader {
-    /// The tenant-relative path of the file that declares the action.
-    pub source: String,
     /// The action's name.
     pub action: String,
     /// The action's kind.
@@ -41,7 +44,7 @@ pub struct ManagedHeader {
 }
 
 impl ManagedHeader {
-    /// The header's text: six lines, each ending with `\n`.
+    /// The header's text: five lines, each ending with `\n`.
     pub fn render(&self) -> String {
         let secrets = if self.secrets.is_empty() {
             "none".to_owned()
@@ -54,8 +57,7 @@ impl ManagedHeader {
             parts.join(", ")
         };
         format!(
-            "{BANNER}\n{MARKER}\n// source: {}\n// action: {}\n// kind: {}\n// secrets: {secrets}\n",
-            encode(&self.source),
+            "{BANNER}\n{MARKER}\n// action: {}\n// kind: {}\n// secrets: {secrets}\n",
             encode(&self.action),
             encode(&self.kind),
         )
@@ -65,24 +67,45 @@ impl ManagedHeader {
 /// Reads the header at the top of `code`; `None` when the code is not managed by loginflow (or
 /// its header was damaged, which the planner treats the same way).
 pub fn parse_header(code: &str) -> Option<ManagedHeader> {
-    let mut lines = code.lines().map(|l| l.strip_suffix('\r').unwrap_or(l));
+    let mut lines = code
+        .lines()
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .peekable();
     if !lines.next()?.starts_with("// Managed by loginflow.") || lines.next()? != MARKER {
         return None;
+    }
+    // A header of an earlier version: its `source:` line is read past and ignored.
+    if lines.peek().is_some_and(|l| {
+        l.starts_with(LEGACY_SOURCE) && decode(&l[LEGACY_SOURCE.len()..]).is_some()
+    }) {
+        lines.next();
     }
     let mut field = |key: &str| -> Option<String> {
         let rest = lines.next()?.strip_prefix("// ")?.strip_prefix(key)?;
         rest.strip_prefix(": ").map(str::to_owned)
     };
-    let source = decode(&field("source")?)?;
     let action = decode(&field("action")?)?;
     let kind = decode(&field("kind")?)?;
     let secrets = parse_secrets(&field("secrets")?)?;
     Some(ManagedHeader {
-        source,
         action,
         kind,
         secrets,
     })
+}
+
+/// The byte range of the legacy `// source:` line (with its `\n`) of a managed header, if any.
+fn legacy_source_line(code: &str) -> Option<std::ops::Range<usize>> {
+    parse_header(code)?;
+    let second = code.find('\n')? + 1;
+    let third = second + code[second..].find('\n')? + 1;
+    if !code[third..].starts_with(LEGACY_SOURCE) {
+        return None;
+    }
+    let end = code[third..]
+        .find('\n')
+        .map_or(code.len(), |at| third + at + 1);
+    Some(third..end)
 }
 
 /// `code` without its managed header; unchanged when it has none. For a `custom` action this
@@ -102,11 +125,25 @@ pub fn strip_header(code: &str) -> &str {
 /// (or nothing follows it).
 pub(crate) fn header_end(code: &str) -> Option<usize> {
     parse_header(code)?;
+    let lines = LINES + usize::from(legacy_source_line(code).is_some());
     let mut end = 0;
-    for _ in 0..LINES {
+    for _ in 0..lines {
         end += code[end..].find('\n')? + 1;
     }
     Some(end)
+}
+
+/// Whether two codes are the same but for a legacy `// source:` line in either's header: what
+/// the planner compares, so that upgrading, or renaming the tenant file, redeploys nothing.
+pub fn same_code(a: &str, b: &str) -> bool {
+    a == b || without_legacy_source(a) == without_legacy_source(b)
+}
+
+fn without_legacy_source(code: &str) -> std::borrow::Cow<'_, str> {
+    match legacy_source_line(code) {
+        Some(range) => format!("{}{}", &code[..range.start], &code[range.end..]).into(),
+        None => code.into(),
+    }
 }
 
 fn parse_secrets(text: &str) -> Option<BTreeMap<String, String>> {
@@ -208,7 +245,6 @@ mod tests {
 
     fn header(action: &str, secrets: &[(&str, &str)]) -> ManagedHeader {
         ManagedHeader {
-            source: "tenants/prod.yaml".into(),
             action: action.into(),
             kind: "hasura".into(),
             secrets: secrets
@@ -229,7 +265,7 @@ mod tests {
             let code = format!("{}exports.x = 1;\n", h.render());
             assert_eq!(parse_header(&code), Some(h.clone()), "{code}");
             assert_eq!(strip_header(&code), "exports.x = 1;\n");
-            assert_eq!(code.lines().count(), 7, "{code}");
+            assert_eq!(code.lines().count(), 6, "{code}");
         }
     }
 
@@ -239,9 +275,29 @@ mod tests {
         assert_eq!(
             h.render(),
             "// Managed by loginflow. Edits made in the Auth0 dashboard are overwritten by `loginflow apply`.\n\
-             // loginflow-managed: v1\n// source: tenants/prod.yaml\n// action: hasura-claims\n\
+             // loginflow-managed: v1\n// action: hasura-claims\n\
              // kind: hasura\n// secrets: HASURA_ADMIN_SECRET=$argon2id$x\n"
         );
+    }
+
+    /// A header of an earlier version, with the tenant file's path, is still managed; its code
+    /// is the same as the new header's, whatever the path.
+    #[test]
+    fn legacy_headers_with_a_source_line_parse_and_compare_equal() {
+        let h = header("hasura-claims", &[("A", "$argon2id$x")]);
+        let new = format!("{}exports.x = 1;\n", h.render());
+        for source in ["tenants/prod.yaml", "\"odd \\u2028 path\""] {
+            let old = new.replacen("// action:", &format!("// source: {source}\n// action:"), 1);
+            assert_eq!(parse_header(&old), Some(h.clone()), "{old}");
+            assert_eq!(strip_header(&old), "exports.x = 1;\n");
+            assert!(same_code(&old, &new) && same_code(&new, &old));
+        }
+        let other = new.replace("exports.x = 1;", "exports.x = 2;");
+        let old = other.replacen("// action:", "// source: a.yaml\n// action:", 1);
+        assert!(!same_code(&old, &new));
+        // `source:` anywhere but right after the marker is not a header line.
+        let code = "exports.x = 1;\n// source: a.yaml\n";
+        assert!(!same_code(code, "exports.x = 1;\n"));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use serde_json::json;
 
 pub use env::{BUILTIN as BUILTIN_TEMPLATES, harden_json, template_names};
 pub use error::RenderError;
-pub use header::{ManagedHeader, parse_header, strip_header};
+pub use header::{ManagedHeader, parse_header, same_code, strip_header};
 pub use record::{ApplyRecord, parse_record, strip_record, with_record};
 pub use resolve::{DEFAULT_DENY_MESSAGE, DEFAULT_TIMEOUT_MS, Resolved, resolve};
 pub use secrets::secrets_needed;
@@ -33,9 +33,6 @@ use crate::config::model::Defaults;
 pub struct RenderContext<'a> {
     /// The tenant's domain, e.g. `acme.eu.auth0.com`, or `local`.
     pub tenant_domain: &'a str,
-    /// Display path of the file that declares the action, relative to the tenant file's folder,
-    /// `/`-separated.
-    pub source_file: &'a str,
     /// The tenant's `defaults`.
     pub defaults: &'a Defaults,
     /// Secret name → fingerprint; a name missing here renders as `unset`.
@@ -70,7 +67,6 @@ pub fn render_action(
     let resolved = resolve(action, ctx.defaults);
     let secrets = secrets_needed(action);
     let header = ManagedHeader {
-        source: ctx.source_file.to_owned(),
         action: name.to_owned(),
         kind: action.kind().to_owned(),
         secrets: secrets

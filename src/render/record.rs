@@ -133,7 +133,6 @@ mod tests {
 
     fn code() -> String {
         let h = ManagedHeader {
-            source: "tenants/prod.yaml".into(),
             action: "a".into(),
             kind: "custom".into(),
             secrets: Default::default(),

@@ -39,7 +39,6 @@ pub fn render_all(
                     .collect()
             })
             .unwrap_or_default();
-        let source = tenant.action_source(name);
         let custom = tenant
             .custom_code
             .get(name)
@@ -47,7 +46,6 @@ pub fn render_all(
             .map(String::as_str);
         let ctx = RenderContext {
             tenant_domain: domain,
-            source_file: &source,
             defaults: &defaults,
             secret_fingerprints: &fps,
             template_dir: tenant.template_dir.as_deref(),

@@ -50,14 +50,12 @@ pub fn suite(
         let Some(action) = config.actions.get(name) else {
             continue;
         };
-        let source = tenant.action_source(name);
         let custom_code = match tenant.custom_code.get(name) {
             Some(Ok(code)) => Some(code.as_str()),
             _ => None,
         };
         let ctx = RenderContext {
             tenant_domain: domain,
-            source_file: &source,
             defaults: &defaults,
             secret_fingerprints: &no_fingerprints,
             template_dir: tenant.template_dir.as_deref(),

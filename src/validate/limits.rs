@@ -51,10 +51,8 @@ pub fn check(tenant: &LoadedTenant) -> Vec<Finding> {
             .into_iter()
             .map(|s| (s, "x".repeat(FINGERPRINT_BOUND)))
             .collect();
-        let source = tenant.action_source(name);
         let ctx = RenderContext {
             tenant_domain: domain,
-            source_file: &source,
             defaults: &defaults,
             secret_fingerprints: &fingerprints,
             template_dir: tenant.template_dir.as_deref(),

@@ -105,7 +105,7 @@ impl Live {
                 .send()
                 .await
                 .unwrap();
-            assert_eq!(r.status().as_u16(), 204);
+            assert_eq!(r.status().as_u16(), 200);
         });
     }
 

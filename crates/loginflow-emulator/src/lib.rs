@@ -32,6 +32,7 @@
 //! our best guess in Auth0's style. Secrets keep Auth0's recorded order (kept names first, new
 //! names appended), not name order.
 
+mod activity;
 pub mod build;
 pub mod clock;
 pub mod error;
@@ -42,6 +43,7 @@ mod input;
 pub mod model;
 pub mod options;
 pub mod rate_limit;
+mod redact;
 mod render;
 pub mod routes;
 mod server;
@@ -59,15 +61,16 @@ use std::time::Duration;
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 pub use error::{Error, Result};
 pub use faults::FaultSpec;
+pub use model::fingerprint;
 pub use options::{EmulatorOptions, RateLimitSpec};
 pub use stats::Stats;
 
@@ -100,11 +103,20 @@ impl Emulator {
             Some(dir) => Some(tls::prepare(dir)?),
             None => None,
         };
-        let state = match &opts.state_file {
-            Some(path) => state_file::load(path)?,
-            None => model::State::default(),
+        let (state, legacy) = match &opts.state_file {
+            Some(path) => {
+                for stale in state_file::remove_stale_temps(path) {
+                    tracing::debug!("removed {}, left by a killed emulator", stale.display());
+                }
+                state_file::load(path)?
+            }
+            None => (model::State::default(), false),
         };
         let shared = Arc::new(Shared::new(&opts, Store::new(state, opts.build_ms)));
+        if legacy {
+            // Secret values of an older version's file: rewrite it with fingerprints now.
+            shared.persist()?;
+        }
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .map_err(|source| Error::Io {
@@ -118,7 +130,18 @@ impl Emulator {
             source,
         })?;
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, tls.clone(), shared.clone(), stopped));
+        let limits = Limits {
+            slots: Arc::new(Semaphore::new(opts.max_connections.max(1))),
+            header_read: opts.header_read_timeout,
+            idle: opts.idle_timeout,
+        };
+        let task = tokio::spawn(accept_loop(
+            listener,
+            tls.clone(),
+            shared.clone(),
+            limits,
+            stopped,
+        ));
         Ok(Emulator {
             addr,
             tls: tls.is_some(),
@@ -138,6 +161,11 @@ impl Emulator {
         format!("{scheme}://{}", self.addr)
     }
 
+    /// The seed of the random fault draws in effect (see [`faults`]), to replay a failure.
+    pub fn fault_seed(&self) -> u64 {
+        shared::lock(&self.shared.faults).seed
+    }
+
     /// The request counters, as `GET /__emulator/stats` reports them.
     pub fn stats(&self) -> Stats {
         self.shared.stats()
@@ -153,53 +181,86 @@ impl Emulator {
     }
 }
 
+/// What bounds the connections: how many at once, and how long each may stall.
+#[derive(Clone)]
+struct Limits {
+    slots: Arc<Semaphore>,
+    header_read: Duration,
+    idle: Duration,
+}
+
+/// Accepts while a connection slot is free (so at most `max_connections` are served; further
+/// clients wait in the listen backlog), serving each connection on its own task. Finished tasks
+/// are reaped as they end, so an idle server holds nothing for closed connections.
 async fn accept_loop(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     shared: Arc<Shared>,
+    limits: Limits,
     mut stopped: watch::Receiver<bool>,
 ) {
     let mut conns = JoinSet::new();
     loop {
+        let slot = tokio::select! {
+            slot = limits.slots.clone().acquire_owned() => slot,
+            Some(_) = conns.join_next(), if !conns.is_empty() => continue,
+            _ = stopped.changed() => break,
+        };
+        let Ok(slot) = slot else { break };
         tokio::select! {
             accepted = listener.accept() => {
                 if let Ok((stream, _)) = accepted {
                     let _ = stream.set_nodelay(true);
-                    let (shared, stopped) = (shared.clone(), stopped.clone());
+                    let (shared, stopped, limits) = (shared.clone(), stopped.clone(), limits.clone());
                     match tls.clone() {
-                        None => conns.spawn(connection(stream, shared, stopped)),
+                        None => conns.spawn(async move {
+                            connection(stream, shared, &limits, stopped).await;
+                            drop(slot);
+                        }),
                         Some(acceptor) => conns.spawn(async move {
                             // A failed handshake (an untrusting client) just closes the socket.
                             let handshake = tokio::time::timeout(HANDSHAKE, acceptor.accept(stream));
                             if let Ok(Ok(stream)) = handshake.await {
-                                connection(stream, shared, stopped).await;
+                                connection(stream, shared, &limits, stopped).await;
                             }
+                            drop(slot);
                         }),
                     };
                 }
             }
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
             _ = stopped.changed() => break,
         }
-        while conns.try_join_next().is_some() {}
     }
     drop(listener);
     let _ = tokio::time::timeout(DRAIN, async { while conns.join_next().await.is_some() {} }).await;
     conns.abort_all();
 }
 
-/// Serves one keep-alive connection until the client closes it or the server stops.
-async fn connection<S>(stream: S, shared: Arc<Shared>, mut stopped: watch::Receiver<bool>)
-where
+/// Serves one keep-alive connection until the client closes it, it times out (see [`Limits`])
+/// or the server stops.
+async fn connection<S>(
+    stream: S,
+    shared: Arc<Shared>,
+    limits: &Limits,
+    mut stopped: watch::Receiver<bool>,
+) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let active = activity::LastActive::new();
+    let stream = activity::Tracked::new(stream, active.clone());
     let service = service_fn(move |req| server::serve(shared.clone(), req));
-    let conn = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read)
+        .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => {}
+        () = active.idle_for(limits.idle) => {}
         _ = stopped.changed() => {
             conn.as_mut().graceful_shutdown();
-            let _ = conn.await;
+            let _ = tokio::time::timeout(limits.idle, conn).await;
         }
     }
 }

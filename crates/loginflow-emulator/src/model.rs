@@ -102,12 +102,52 @@ pub struct Dependency {
     pub registry_url: Option<String>,
 }
 
-/// A secret. The value is stored (the state file is 0600) but never rendered.
+/// A secret. Its value is write-only, as in Auth0: the emulator keeps only a fingerprint of it
+/// (see [`fingerprint`]), never the value, so neither the state file nor anything it serves can
+/// leak one. A state file written before fingerprints (with `value`) is converted as it loads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredSecret")]
 pub struct Secret {
     pub name: String,
-    pub value: String,
+    pub fingerprint: String,
     pub updated_at: Nanos,
+}
+
+/// A secret as the state file holds it: `fingerprint` now, `value` in files of older versions.
+#[derive(Deserialize)]
+struct StoredSecret {
+    name: String,
+    #[serde(default)]
+    fingerprint: Option<String>,
+    #[serde(default)]
+    value: Option<String>,
+    updated_at: Nanos,
+}
+
+impl From<StoredSecret> for Secret {
+    fn from(s: StoredSecret) -> Self {
+        let fingerprint = s
+            .fingerprint
+            .unwrap_or_else(|| fingerprint(s.value.as_deref().unwrap_or_default()));
+        Secret {
+            name: s.name,
+            fingerprint,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+/// What the emulator keeps of a secret value: `sha256:` and the first 16 hex digits of its
+/// SHA-256, enough to tell whether a value changed, not to print it.
+pub fn fingerprint(value: &str) -> String {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write;
+    let digest = Sha256::digest(value.as_bytes());
+    let mut out = String::from("sha256:");
+    for b in &digest[..8] {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 /// One asynchronous build of a draft: when it started, how long it takes, and whether it fails.

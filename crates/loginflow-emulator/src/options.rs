@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
 use super::faults::FaultSpec;
 
@@ -24,7 +25,24 @@ pub struct EmulatorOptions {
     pub state_file: Option<PathBuf>,
     /// Serve HTTPS with a self-signed certificate written to this directory.
     pub tls_cert_dir: Option<PathBuf>,
+    /// At most this many connections are served at once; further ones wait in the listen
+    /// backlog until one closes.
+    pub max_connections: usize,
+    /// A request's head must arrive whole within this long, counted from when the server starts
+    /// waiting for it: after accepting, and after each response on a keep-alive connection (so it
+    /// is also the keep-alive idle timeout). A slowloris client is closed after it.
+    pub header_read_timeout: Duration,
+    /// A connection on which no byte moves either way for this long is closed (a stalled body,
+    /// a client that stopped reading its response).
+    pub idle_timeout: Duration,
 }
+
+/// Default of [`EmulatorOptions::max_connections`].
+pub const MAX_CONNECTIONS: usize = 512;
+/// Default of [`EmulatorOptions::header_read_timeout`].
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default of [`EmulatorOptions::idle_timeout`].
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Default for EmulatorOptions {
     fn default() -> Self {
@@ -37,6 +55,9 @@ impl Default for EmulatorOptions {
             faults: FaultSpec::default(),
             state_file: None,
             tls_cert_dir: None,
+            max_connections: MAX_CONNECTIONS,
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            idle_timeout: IDLE_TIMEOUT,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The HTTP/1.1 server: accepts loopback connections and runs each request through the pipeline
-//! faults → rate limit (Management API routes) → latency → body limits → authentication → route → stats.
+//! faults → rate limit (Management API routes) → latency → body limits → authentication → route →
+//! faults after the fact (the answer lost) → stats.
 //!
 //! Built on hyper directly (not axum's router) for two reasons: every error must carry the real
 //! API's body, and a "dropped connection" fault needs to close the socket without any response,
@@ -71,7 +72,7 @@ pub async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, 
             template: template.clone(),
             path: raw.clone(),
             status,
-            body: String::from_utf8_lossy(body).into_owned(),
+            body: super::redact::logged_body(body),
         };
         lock(&shared.recorder).record(entry, faulted);
     };
@@ -101,8 +102,21 @@ pub async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Resp, 
         Ok(reply) => (finish(&shared, reply, verdict), false),
         Err((e, faulted)) => (error_response(&e, verdict), faulted),
     };
-    log(resp.status().as_u16(), &req.body, faulted);
-    Ok(resp)
+    // The request was applied (and saved); now its answer is lost.
+    match injected {
+        Some(Injected::DropAfter) => {
+            log(0, &req.body, true);
+            Err(Dropped)
+        }
+        Some(Injected::StatusAfter) => {
+            log(503, &req.body, true);
+            Ok(error_response(&ApiError::injected(503), verdict))
+        }
+        _ => {
+            log(resp.status().as_u16(), &req.body, faulted);
+            Ok(resp)
+        }
+    }
 }
 
 /// Waits `latency` from now, to within a fraction of a millisecond, on a blocking-pool thread

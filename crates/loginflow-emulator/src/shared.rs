@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::clock::{self, Nanos};
-use super::faults::{FaultSpec, hits};
+use super::faults::{FaultSpec, Rng, random_seed};
 use super::options::EmulatorOptions;
 use super::rate_limit::{TokenBucket, Verdict};
 use super::state_file;
@@ -20,43 +20,78 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Faults plus the counters that spread fractional faults evenly.
-#[derive(Debug, Default)]
+/// Faults plus the seeded generator that draws them.
+#[derive(Debug)]
 pub struct FaultState {
     pub spec: FaultSpec,
     pub burst_left: u32,
-    pub seen: u64,
+    /// The seed in effect.
+    pub seed: u64,
+    rng: Rng,
 }
 
 /// The injected outcome for one request, if any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Injected {
+    /// Close the connection before the request is applied.
     Drop,
+    /// Answer this status before the request is applied.
     Status(u16),
+    /// Apply the request, then close the connection without an answer.
+    DropAfter,
+    /// Apply the request, then answer 503 instead.
+    StatusAfter,
 }
 
 impl FaultState {
-    pub fn replace(&mut self, spec: FaultSpec) {
-        self.burst_left = spec.burst_429;
-        self.spec = spec;
-        self.seen = 0;
+    /// Faults of `spec`, drawn from its seed or a random one.
+    pub fn new(spec: FaultSpec) -> Self {
+        let seed = spec.seed.unwrap_or_else(random_seed);
+        let mut state = FaultState {
+            spec: FaultSpec::default(),
+            burst_left: 0,
+            seed,
+            rng: Rng::new(seed),
+        };
+        state.replace(spec);
+        state
     }
 
-    /// Decides this request's fault: a pending 429 burst first, then drops, then 5xx.
+    /// Replaces the spec; a seed other than the one in effect restarts the draws from it.
+    pub fn replace(&mut self, spec: FaultSpec) {
+        if let Some(seed) = spec.seed.filter(|&s| s != self.seed) {
+            self.seed = seed;
+            self.rng = Rng::new(seed);
+        }
+        self.burst_left = spec.burst_429;
+        self.spec = spec;
+    }
+
+    /// Decides this request's fault: a pending 429 burst first, then one random draw against
+    /// the request faults' probabilities, laid end to end.
     pub fn next(&mut self) -> Option<Injected> {
-        self.seen += 1;
         if self.burst_left > 0 {
             self.burst_left -= 1;
             return Some(Injected::Status(429));
         }
-        if hits(self.spec.drop, self.seen) {
-            return Some(Injected::Drop);
+        let s = &self.spec;
+        let outcomes = [
+            (s.drop, Injected::Drop),
+            (s.error_503, Injected::Status(503)),
+            (s.error_500, Injected::Status(500)),
+            (s.drop_after, Injected::DropAfter),
+            (s.error_503_after, Injected::StatusAfter),
+        ];
+        if outcomes.iter().all(|(p, _)| *p <= 0.0) {
+            return None;
         }
-        if hits(self.spec.error_503, self.seen) {
-            return Some(Injected::Status(503));
-        }
-        if hits(self.spec.error_500, self.seen) {
-            return Some(Injected::Status(500));
+        let draw = self.rng.next_f64();
+        let mut edge = 0.0;
+        for (p, outcome) in outcomes {
+            edge += p;
+            if draw < edge {
+                return Some(outcome);
+            }
         }
         None
     }
@@ -81,8 +116,7 @@ pub struct Shared {
 
 impl Shared {
     pub fn new(opts: &EmulatorOptions, store: Store) -> Self {
-        let mut faults = FaultState::default();
-        faults.replace(opts.faults.clone());
+        let faults = FaultState::new(opts.faults.clone());
         let shared = Shared {
             client_id: opts.client_id.clone(),
             client_secret: opts.client_secret.clone(),

@@ -1,6 +1,6 @@
 //! Request accounting for benchmarks and tests: counts by `METHOD /path/{template}`, totals, 429s,
-//! and a bounded log of every API request (method, template, raw path, status, body) so tests can
-//! assert exactly what a client sent. `/__emulator/*` requests are not counted.
+//! and a bounded log of every API request (method, template, raw path, status, body with secret
+//! values replaced by fingerprints) so tests can assert exactly what a client sent. `/__emulator/*` requests are not counted.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -36,7 +36,8 @@ pub struct LoggedRequest {
     /// The raw path and query as received.
     pub path: String,
     pub status: u16,
-    /// The request body as text (lossy UTF-8); empty when there was none.
+    /// The request body as text (lossy UTF-8), secret values replaced by their fingerprints
+    /// (see [`crate::fingerprint`]); empty when there was none.
     pub body: String,
 }
 

@@ -8,7 +8,7 @@ use super::errors::ApiError;
 use super::faults::hits;
 use super::ids::uuid_v4;
 use super::input::{ActionInput, BindingInput, Ref, SecretInput};
-use super::model::{Action, Binding, Build, Secret, State, TriggerRef, Version};
+use super::model::{Action, Binding, Build, Secret, State, TriggerRef, Version, fingerprint};
 use super::render::{self, ActionView, BindingView, VersionView};
 use super::triggers::Catalogue;
 
@@ -433,7 +433,8 @@ fn prune_versions(a: &mut Action) {
 
 /// Replaces the secret set: kept names stay in place, new ones are appended in request order
 /// (a request of `[bar, foo]` over an existing `foo` was recorded answering `[foo, bar]`). Every
-/// sent secret gets a fresh `updated_at`; one sent without `value` keeps its old value.
+/// sent secret gets a fresh `updated_at`; one sent without `value` keeps its old value. Only the
+/// values' fingerprints are kept.
 fn merge_secrets(
     old: &[Secret],
     sent: &[SecretInput],
@@ -445,26 +446,33 @@ fn merge_secrets(
     }
     let value_of = |name: &str| {
         sent.iter().rev().find(|s| s.name == name).map(|s| {
-            let previous = old.iter().find(|o| o.name == name).map(|o| o.value.clone());
-            s.value.clone().or(previous).unwrap_or_default()
+            let previous = old
+                .iter()
+                .find(|o| o.name == name)
+                .map(|o| o.fingerprint.clone());
+            s.value
+                .as_deref()
+                .map(fingerprint)
+                .or(previous)
+                .unwrap_or_else(|| fingerprint(""))
         })
     };
     let mut out: Vec<Secret> = old
         .iter()
         .filter_map(|o| {
-            value_of(&o.name).map(|value| Secret {
+            value_of(&o.name).map(|fingerprint| Secret {
                 name: o.name.clone(),
-                value,
+                fingerprint,
                 updated_at: now,
             })
         })
         .collect();
     for s in sent {
         if !out.iter().any(|o| o.name == s.name) {
-            let value = value_of(&s.name).unwrap_or_default();
+            let fp = value_of(&s.name).unwrap_or_default();
             out.push(Secret {
                 name: s.name.clone(),
-                value,
+                fingerprint: fp,
                 updated_at: now,
             });
         }

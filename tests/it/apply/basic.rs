@@ -103,7 +103,11 @@ fn create_sends_one_create_per_action_then_one_binding_replace() {
         assert_eq!(body["deploy"], true);
         if body["name"] == "b" {
             assert_eq!(body["secrets"][0]["name"], "S1");
-            assert_eq!(body["secrets"][0]["value"], "s1");
+            // The emulator logs a fingerprint of the value sent, never the value.
+            assert_eq!(
+                body["secrets"][0]["value"],
+                loginflow_emulator::fingerprint("s1")
+            );
         }
     }
     assert_eq!(w[2].0, "PATCH");
@@ -156,7 +160,10 @@ fn update_only_a_secret_resends_that_actions_secrets() {
     let w = logged_writes(&env);
     assert_eq!(w[0].1, format!("/api/v2/actions/actions/{b}"));
     assert_eq!(w[0].2["secrets"][0]["name"], "S1");
-    assert_eq!(w[0].2["secrets"][0]["value"], "s1-rotated");
+    assert_eq!(
+        w[0].2["secrets"][0]["value"],
+        loginflow_emulator::fingerprint("s1-rotated")
+    );
     assert_eq!(env.bindings(), bindings);
     let a_after = env.action("a");
     assert_eq!(a_after["updated_at"], a_before["updated_at"]);
@@ -335,4 +342,61 @@ fn after_apply_plan_exits_zero() {
     assert_eq!(env.plan_code(), 2);
     env.apply_ok(&[]);
     assert_eq!(env.plan_code(), 0);
+}
+
+/// The managed header does not name the tenant file: renaming it changes no action, and the
+/// renamed file plans and applies nothing.
+#[test]
+fn renaming_the_tenant_file_changes_nothing() {
+    let env = applied(&two());
+    let renamed = env.file().with_file_name("renamed.yaml");
+    std::fs::rename(env.file(), &renamed).unwrap();
+    let out = env.run(&["plan", "renamed.yaml", "--detailed-exitcode"]);
+    let (o, e) = crate::common::texts(&out);
+    assert_eq!(out.status.code(), Some(0), "plan not empty\n{o}\n{e}");
+    let out = env.run(&["apply", "renamed.yaml", "--yes"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(env.writes(), map(&[]));
+}
+
+/// Actions deployed by an earlier version carry a `// source: PATH` header line: they are still
+/// managed (adopted by nobody, pruned and updated as before) and not redeployed for that line.
+#[test]
+fn actions_deployed_with_a_legacy_source_line_are_managed_and_unchanged() {
+    let env = applied(&two());
+    for name in ["a", "b"] {
+        let code = env.action(name)["code"].as_str().unwrap().to_string();
+        let legacy = code.replacen(
+            "// action:",
+            "// source: tenants/old-name.yaml\n// action:",
+            1,
+        );
+        assert_ne!(code, legacy);
+        env.dashboard_edit(name, &legacy);
+        let id = env.action(name)["id"].as_str().unwrap().to_string();
+        env.wait(|| env.action(name)["status"] == "built");
+        let (s, v) = env.api(
+            reqwest::Method::POST,
+            &format!("/actions/actions/{id}/deploy"),
+            None,
+        );
+        assert_eq!(s, 200, "{v}");
+        env.wait(|| env.action(name)["all_changes_deployed"] == true);
+    }
+    env.reset_stats();
+    env.assert_converged();
+    // A real change still updates it, and the new code drops the legacy line.
+    let mut t = two();
+    t.actions[0] = Act::claims("a", "2");
+    env.write(&t);
+    env.apply_ok(&[]);
+    assert_eq!(env.writes(), with_lock(&[(PATCH, 1), (DEPLOY, 1)]));
+    let code = env.action("a")["code"].as_str().unwrap().to_string();
+    assert!(!code.contains("// source:"), "{code}");
+    assert!(
+        env.action("b")["code"]
+            .as_str()
+            .unwrap()
+            .contains("// source:")
+    );
 }

@@ -194,12 +194,34 @@ fn changed(t: &Tenant) -> Vec<Act> {
         .collect()
 }
 
-/// Every write is safe to retry: with 3 in 10 requests answered 5xx and 2 in 10 connections
-/// dropped, each of three changes of 20 actions (every one updated and reordered; then two
-/// pruned, one created; then every one updated again) converges within three runs, never
-/// duplicating an action or binding one that is not live.
+/// Every write is safe to retry: with a random 15 in 100 requests answered 5xx and 10 in 100
+/// connections dropped, each of three changes of 20 actions (every one updated and reordered;
+/// then two pruned, one created; then every one updated again) converges within three runs,
+/// never duplicating an action or binding one that is not live.
+///
+/// Why a quarter and not more: faults are random (seeded, but a concurrent client's requests
+/// meet the draws in a varying order), a request fails for good when all 5 of its attempts are
+/// hit (0.25^5 = 0.1%, against 3% at one half), and the run that replaces the bindings must
+/// have no failed step at all. At a quarter, a phase fails to converge in three runs about once
+/// in a thousand; at one half, about once in three.
 #[test]
 fn updates_and_prunes_converge_within_three_runs_under_5xx_and_drops() {
+    converge_within_three_runs("5xx=0.15,drop=0.1,seed=20");
+}
+
+/// The same when writes happen but their answers are lost (the write applied, then a 503 or a
+/// dropped connection): an ambiguous write is confirmed by reading, never blindly repeated
+/// into a duplicate. Seeded, so a failure replays (as far as the client's order allows).
+#[test]
+fn updates_and_prunes_converge_within_three_runs_when_answers_are_lost() {
+    for seed in [1, 2] {
+        converge_within_three_runs(&format!(
+            "5xx=0.05,drop=0.05,5xx-after=0.075,drop-after=0.075,seed={seed}"
+        ));
+    }
+}
+
+fn converge_within_three_runs(faults: &str) {
     let env = Env::new();
     let names: Vec<String> = (0..20).map(|i| format!("x{i:02}")).collect();
     let mut t = Tenant::new(
@@ -229,11 +251,11 @@ fn updates_and_prunes_converge_within_three_runs_under_5xx_and_drops() {
             _ => t.actions = changed(&t),
         }
         env.write(&t);
-        let runs = apply_until_ok(&env, "5xx=0.3,drop=0.2", 3);
+        let runs = apply_until_ok(&env, faults, 3);
         assert_eq!(
             env.plan_code(),
             0,
-            "{phase}: not converged after {} runs:\n{}",
+            "{faults}, {phase}: not converged after {} runs:\n{}",
             runs.len(),
             runs.join("\n---\n")
         );

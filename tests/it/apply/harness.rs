@@ -284,8 +284,12 @@ impl Env {
         self.admin(Method::POST, "/__emulator/reset-stats", None);
     }
 
+    /// Replaces the faults; prints the seed in effect, which replays random faults.
     pub fn set_faults(&self, spec: &str) {
-        self.admin(Method::PUT, "/__emulator/faults", Some(json!(spec)));
+        let v = self.admin(Method::PUT, "/__emulator/faults", Some(json!(spec)));
+        if !spec.is_empty() {
+            eprintln!("faults `{spec}`: seed={}", v["seed"]);
+        }
     }
 
     /// The request log: `(method, template, path, status, body)`.

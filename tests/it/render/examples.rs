@@ -26,10 +26,6 @@ pub fn render_tenant(path: &Path) -> (ConfigFile, Vec<RenderedAction>) {
     let config: ConfigFile = serde_saphyr::from_str(&text).expect("tenant parses");
     let domain = config.tenant.as_ref().expect("tenant").domain.clone();
     let defaults = config.defaults.clone().unwrap_or_default();
-    let source = format!(
-        "tenants/{}",
-        path.file_name().expect("name").to_string_lossy()
-    );
     let flow = config
         .flow
         .as_ref()
@@ -47,7 +43,6 @@ pub fn render_tenant(path: &Path) -> (ConfigFile, Vec<RenderedAction>) {
             .collect();
         let ctx = RenderContext {
             tenant_domain: &domain,
-            source_file: &source,
             defaults: &defaults,
             secret_fingerprints: &fps,
             template_dir: None,

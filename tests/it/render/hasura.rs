@@ -291,7 +291,6 @@ fn unsafe_graphql_names_are_refused() {
     let fps = Default::default();
     let ctx = loginflow::render::RenderContext {
         tenant_domain: "acme.eu.auth0.com",
-        source_file: "t.yaml",
         defaults: &defaults,
         secret_fingerprints: &fps,
         template_dir: None,

@@ -20,7 +20,6 @@ pub fn render_config(name: &str, action: &ActionConfig) -> RenderedAction {
     let fingerprints = BTreeMap::new();
     let ctx = RenderContext {
         tenant_domain: "acme.eu.auth0.com",
-        source_file: "tenants/test.yaml",
         defaults: &defaults,
         secret_fingerprints: &fingerprints,
         template_dir: None,

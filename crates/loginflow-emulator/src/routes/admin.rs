@@ -6,7 +6,7 @@
 //! | `GET /__emulator/stats` | request counts (see [`crate::Stats`]) |
 //! | `GET /__emulator/requests` | `{"requests":[{method, template, path, status, body}]}` |
 //! | `POST /__emulator/reset-stats` | zero the counters and the log (204) |
-//! | `PUT /__emulator/faults` | replace the fault spec; body in `--faults` syntax (204) |
+//! | `PUT /__emulator/faults` | replace the fault spec; body in `--faults` syntax; answers the seed in effect, `{"seed": N}` (200) |
 //! | `PUT /__emulator/users/{id}` | seed a user object for `GET /api/v2/users/{id}` (200) |
 
 use serde_json::{Value, json};
@@ -66,11 +66,11 @@ fn set_faults(shared: &Shared, req: &Req) -> Result<Reply, ApiError> {
     let spec: FaultSpec = text
         .parse()
         .map_err(|e: String| ApiError::boom(400, e, Some("invalid_body")))?;
-    lock(&shared.faults).replace(spec);
+    let seed = {
+        let mut faults = lock(&shared.faults);
+        faults.replace(spec);
+        faults.seed
+    };
     shared.apply_build_faults();
-    Ok(Reply {
-        status: 204,
-        body: None,
-        changed: false,
-    })
+    Ok(Reply::ok(json!({ "seed": seed })))
 }

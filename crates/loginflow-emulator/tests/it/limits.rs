@@ -96,14 +96,7 @@ async fn token_requests_spend_nothing_from_the_management_bucket() {
 #[tokio::test]
 async fn injected_429_burst_then_recovery() {
     let c = Client::start(EmulatorOptions::fast()).await;
-    let r = c
-        .http
-        .put(format!("{}/__emulator/faults", c.base))
-        .body("429=2")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    set_faults(&c, "429=2").await;
     let codes: Vec<StatusCode> = futures_codes(&c, 3).await;
     assert_eq!(
         codes,
@@ -123,48 +116,92 @@ async fn futures_codes(c: &Client, n: usize) -> Vec<StatusCode> {
     out
 }
 
+/// Replaces the faults; returns the seed in effect that the emulator answers.
+async fn set_faults(c: &Client, spec: &str) -> u64 {
+    let r = c
+        .http
+        .put(format!("{}/__emulator/faults", c.base))
+        .body(spec.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{spec}");
+    r.json::<Value>().await.unwrap()["seed"].as_u64().unwrap()
+}
+
+/// Request faults are random per request, from a seed: the same seed replays the same faults,
+/// another seed others; a spec without a seed continues the sequence and answers its seed.
 #[tokio::test]
-async fn injected_5xx_and_dropped_connections() {
-    let opts = EmulatorOptions {
-        faults: "5xx=0.5".parse().unwrap(),
-        ..EmulatorOptions::fast()
+async fn request_faults_are_random_and_replayed_by_their_seed() {
+    let run = |spec: &'static str| async move {
+        let c = Client::start(EmulatorOptions::fast()).await;
+        let seed = set_faults(&c, spec).await;
+        let codes = futures_codes(&c, 60).await;
+        (c, seed, codes)
     };
-    let c = Client::start(opts).await; // the token request was request 1 (not hit)
-    let codes = futures_codes(&c, 4).await;
-    assert_eq!(
-        codes,
-        [
-            StatusCode::SERVICE_UNAVAILABLE,
-            StatusCode::OK,
-            StatusCode::SERVICE_UNAVAILABLE,
-            StatusCode::OK
-        ]
-    );
-    let (_, err) = {
-        c.http
-            .put(format!("{}/__emulator/faults", c.base))
-            .body("drop=1")
-            .send()
-            .await
-            .unwrap();
-        let r = c
-            .http
-            .get(format!("{}{ACTIONS}", c.base))
-            .bearer_auth(&c.token)
-            .send()
-            .await;
-        assert!(r.is_err(), "connection should drop");
-        c.http
-            .put(format!("{}/__emulator/faults", c.base))
-            .body("")
-            .send()
-            .await
-            .unwrap();
-        c.get(ACTIONS).await
-    };
-    assert!(err.get("actions").is_some());
+    let (a, seed, first) = run("5xx=0.5,seed=7").await;
+    assert_eq!(seed, 7);
+    let (_, _, again) = run("5xx=0.5,seed=7").await;
+    assert_eq!(first, again, "the same seed replays the same faults");
+    let (_, _, other) = run("5xx=0.5,seed=8").await;
+    assert_ne!(first, other);
+    let hit = first
+        .iter()
+        .filter(|&&s| s == StatusCode::SERVICE_UNAVAILABLE)
+        .count();
+    assert!((15..=45).contains(&hit), "{hit} of 60");
+    // Not every other request, as the deterministic faults were.
+    assert!(first.windows(2).any(|w| w[0] == w[1]), "{first:?}");
+    assert_eq!(a.emu.stats().faults_injected, hit as u64);
+    // Without a seed: the seed in effect, which the emulator reports.
+    assert_eq!(set_faults(&a, "drop=1").await, 7);
+    assert_eq!(a.emu.fault_seed(), 7);
+    let r = a
+        .http
+        .get(format!("{}{ACTIONS}", a.base))
+        .bearer_auth(&a.token)
+        .send()
+        .await;
+    assert!(r.is_err(), "connection should drop");
+    set_faults(&a, "").await;
+    assert!(a.get(ACTIONS).await.1.get("actions").is_some());
+    assert_eq!(a.emu.stats().by_status.get(&0), Some(&1));
+    // A started emulator without a seed picked one.
+    let c = Client::start(EmulatorOptions::fast()).await;
+    assert_eq!(set_faults(&c, "5xx=0.1").await, c.emu.fault_seed());
+}
+
+/// `5xx-after` and `drop-after` apply the write, then lose its answer.
+#[tokio::test]
+async fn after_faults_apply_the_write_then_lose_the_answer() {
+    let c = Client::start(EmulatorOptions::fast()).await;
+    set_faults(&c, "5xx-after=1").await;
+    let (s, _) = c
+        .call(
+            Method::POST,
+            ACTIONS,
+            Some(super::support::action_body("made")),
+        )
+        .await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    set_faults(&c, "").await;
+    let (_, list) = c.get(ACTIONS).await;
+    assert_eq!(list["actions"][0]["name"], "made");
+    let id = list["actions"][0]["id"].as_str().unwrap().to_string();
+    set_faults(&c, "drop-after=1").await;
+    let r = c
+        .http
+        .patch(format!("{}{ACTIONS}/{id}", c.base))
+        .bearer_auth(&c.token)
+        .json(&json!({"code": "changed"}))
+        .send()
+        .await;
+    assert!(r.is_err(), "connection should drop");
+    set_faults(&c, "").await;
+    let (_, a) = c.get(&format!("{ACTIONS}/{id}")).await;
+    assert_eq!(a["code"], "changed");
     let stats = c.emu.stats();
-    assert_eq!(stats.faults_injected, 3);
+    assert_eq!(stats.faults_injected, 2);
     assert_eq!(stats.by_status.get(&0), Some(&1));
 }
 

@@ -8,6 +8,7 @@ mod actions;
 mod bad_input;
 mod bindings;
 mod conformance;
+mod connections;
 mod golden;
 mod limits;
 mod state;
