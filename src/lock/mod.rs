@@ -109,13 +109,18 @@ pub async fn acquire(
     let mut pause = POLL_FIRST;
     let mut announced = false;
     let holder = Holder::this_process(label, dir, ttl);
+    // Free is the common case: the create goes first (one request; a 409 says it is held), and
+    // the lock is looked up only then.
+    let mut seen = Seen::Free;
     loop {
-        let other = match look(client, &holder.token).await? {
+        let other = match seen {
             Seen::Ours(id) => return Ok(keep(client, id, holder)),
             Seen::Free => match create(client, &holder).await? {
                 Some(id) => return Ok(keep(client, id, holder)),
-                // Somebody else's create won the race: look again.
-                None => continue,
+                None => {
+                    seen = look(client, &holder.token).await?;
+                    continue;
+                }
             },
             Seen::Other(a) => a,
         };
@@ -127,6 +132,7 @@ pub async fn acquire(
                     h.describe(now)
                 ));
                 delete(client, &other.id).await?;
+                seen = Seen::Free;
                 continue;
             }
             _ => {}
@@ -155,6 +161,7 @@ pub async fn acquire(
         }
         tokio::time::sleep(pause.min(wait - waited)).await;
         pause = (pause * 2).min(POLL_MAX);
+        seen = look(client, &holder.token).await?;
     }
 }
 
