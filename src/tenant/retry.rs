@@ -28,9 +28,10 @@ pub struct RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// A patient default for real tenants: 4 retries (2–4 s of backoff in all), 8 rate-limit retries.
+    /// A patient default for real tenants: 8 retries (about 20–40 s of backoff in all, enough
+    /// to ride out a tenant failing half its requests), 8 rate-limit retries.
     pub const DEFAULT: RetryPolicy = RetryPolicy {
-        max_retries: 4,
+        max_retries: 8,
         max_rate_limited: 8,
         base: Duration::from_millis(250),
         cap: Duration::from_secs(8),

@@ -365,8 +365,16 @@ fn github_example_is_valid_and_uses_only_real_commands() {
     assert!(on.contains_key("pull_request") && on.contains_key("push"));
     let by_job = check_all("github-actions.yml", &github_scripts(&doc));
     assert!(by_job["plan"].iter().any(|i| i == PLAN_PR), "{by_job:?}");
-    assert!(by_job["apply"].iter().any(|i| i == "apply plan.json --yes"));
-    assert!(by_job["apply"].iter().any(|i| i == "apply --all --yes"));
+    assert!(
+        by_job["apply"]
+            .iter()
+            .any(|i| i == "apply plan.json --yes --rollback-on-failure")
+    );
+    assert!(
+        by_job["apply"]
+            .iter()
+            .any(|i| i == "apply --all --yes --rollback-on-failure")
+    );
     let apply = &doc["jobs"]["apply"];
     assert_eq!(
         apply["concurrency"]["cancel-in-progress"],
@@ -382,7 +390,11 @@ fn gitlab_example_is_valid_and_uses_only_real_commands() {
     let (text, doc) = load_yaml("examples/ci/gitlab-ci.yml");
     let by_job = check_all("gitlab-ci.yml", &gitlab_scripts(&doc));
     assert!(by_job["plan"].iter().any(|i| i == PLAN_PR), "{by_job:?}");
-    assert!(by_job["apply"].iter().any(|i| i == "apply plan.json --yes"));
+    assert!(
+        by_job["apply"]
+            .iter()
+            .any(|i| i == "apply plan.json --yes --rollback-on-failure")
+    );
     assert!(doc["apply"]["resource_group"].is_string());
     assert!(
         doc["plan"]["artifacts"]["paths"]
