@@ -8,7 +8,7 @@
 //!   Answers to concurrent requests come back in any order, so only the answer to a request
 //!   that nothing overlapped is exact: without a configured limit it also raises the bucket,
 //!   which is how a plan faster than its documented rate is followed.
-//! * Before the first answer, without a configured limit, at most [`INITIAL_ALLOWANCE`] requests
+//! * Before the first answer, without a configured limit, at most two requests
 //!   are in flight. A server whose first answer has no hints is not paced.
 //! * A 429 pauses everyone until the time the caller gives.
 
