@@ -56,3 +56,27 @@ pub fn data(text: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
+
+/// Asks `question` on the terminal and says whether the answer was exactly `yes`. Without a
+/// terminal on stdin it refuses (`refusal`, `hint`) rather than wait for input that never comes.
+pub fn confirm(question: &str, refusal: &str, hint: &str) -> crate::error::Result<bool> {
+    use std::io::BufRead;
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::other(
+            format!("refusing to {refusal} without confirmation: stdin is not a terminal"),
+            Some(hint.into()),
+        ));
+    }
+    eprint!("{question} Only `yes` is accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|source| Error::Io {
+            action: "read from",
+            path: std::path::Path::new("stdin").into(),
+            source,
+        })?;
+    Ok(line.trim() == "yes")
+}

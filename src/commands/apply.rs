@@ -10,7 +10,6 @@
 //! tenant is once no other apply runs; the lock is released at the end, on failure too, and on
 //! SIGINT/SIGTERM (then the exit code is 130/143). A tenant without changes takes no lock.
 
-use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -347,22 +346,9 @@ fn secret_changes(was: &Fingerprints, is: &Fingerprints) -> String {
 /// Asks once, on the terminal; without one, refuses rather than waiting for input that never
 /// comes.
 fn ask(tenants: &str) -> Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        return Err(Error::other(
-            "refusing to apply without confirmation: stdin is not a terminal",
-            Some("pass `--yes` to apply without asking (CI), or apply a reviewed plan file".into()),
-        ));
-    }
-    eprint!("Apply these changes to {tenants}? Only `yes` is accepted: ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|source| Error::Io {
-            action: "read from",
-            path: Path::new("stdin").into(),
-            source,
-        })?;
-    Ok(line.trim() == "yes")
+    output::confirm(
+        &format!("Apply these changes to {tenants}?"),
+        "apply",
+        "pass `--yes` to apply without asking (CI), or apply a reviewed plan file",
+    )
 }

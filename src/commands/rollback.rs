@@ -2,9 +2,6 @@
 //! right after an earlier apply (default: the one before the last), show it, ask (unless
 //! `--yes`; never without a terminal), then carry it out in apply's order.
 
-use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
-
 use crate::config::load::LoadedTenant;
 use crate::error::{Error, Result};
 use crate::history::{self, format, rollback};
@@ -103,22 +100,9 @@ async fn roll_back(
 
 /// Asks once, on the terminal; without one, refuses rather than waiting for input.
 fn ask(label: &str) -> Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        return Err(Error::other(
-            "refusing to roll back without confirmation: stdin is not a terminal",
-            Some("pass `--yes` to roll back without asking".into()),
-        ));
-    }
-    eprint!("Roll back {label} as shown? Only `yes` is accepted: ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|source| Error::Io {
-            action: "read from",
-            path: Path::new("stdin").into(),
-            source,
-        })?;
-    Ok(line.trim() == "yes")
+    crate::output::confirm(
+        &format!("Roll back {label} as shown?"),
+        "roll back",
+        "pass `--yes` to roll back without asking",
+    )
 }

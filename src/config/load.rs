@@ -78,12 +78,6 @@ impl LoadedTenant {
         self.path().parent().unwrap_or(Path::new("."))
     }
 
-    /// The file that declared an action, relative to the tenant file's folder, `/`-separated.
-    pub fn action_source(&self, action: &str) -> String {
-        let idx = self.origins.actions.get(action).copied().unwrap_or(0);
-        relative_display(self.base_dir(), &self.files[idx].path)
-    }
-
     /// Places a finding (pointer into the merged configuration) in the file it came from.
     pub fn locate(&self, f: Finding) -> Diagnostic {
         let (idx, ptr) = self.origin_of(&f.pointer);
@@ -762,23 +756,4 @@ fn indent_tab(text: &str) -> Option<Pos> {
         let col = indent.find('\t')?;
         Some(Pos::from_line_col(text, i + 1, col + 1))
     })
-}
-
-/// `path` relative to `base` when it is below it (or a sibling folder), `/`-separated.
-pub fn relative_display(base: &Path, path: &Path) -> String {
-    let rel = path
-        .strip_prefix(base)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|_| {
-            let up = base.components().count();
-            let mut p = PathBuf::new();
-            for _ in 0..up.min(1) {
-                p.push("..");
-            }
-            p.join(path.file_name().unwrap_or_default())
-        });
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
 }
