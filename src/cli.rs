@@ -294,6 +294,7 @@ pub struct HistoryArgs {
     /// Show the generated-code diff this apply made (previous version → its version).
     #[arg(long, value_name = "APPLY_ID")]
     pub diff: Option<String>,
+    /// Output format: human, markdown (for a PR or ticket) or json.
     #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
     pub format: PlanFormat,
 }
