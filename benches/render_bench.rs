@@ -17,6 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fingerprints = BTreeMap::new();
     let ctx = RenderContext {
         tenant_domain: "acme.eu.auth0.com",
+        owner: loginflow::config::model::DEFAULT_OWNER,
         defaults: &defaults,
         secret_fingerprints: &fingerprints,
         template_dir: None,

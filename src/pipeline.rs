@@ -92,6 +92,41 @@ pub fn prepare(file: &Path) -> Result<Prepared> {
     })
 }
 
+/// Prepares every file in the order given ([`prepare`]), then fails the files that manage one
+/// tenant as one owner (`validate`'s `duplicate-owner`, printed like every diagnostic).
+pub fn prepare_all(files: &[PathBuf]) -> Vec<Result<Prepared>> {
+    let mut prepared: Vec<Result<Prepared>> = files.iter().map(|f| prepare(f)).collect();
+    let tenants: Vec<&LoadedTenant> = prepared
+        .iter()
+        .filter_map(|p| p.as_ref().ok().map(|p| &p.tenant))
+        .collect();
+    let diags = crate::validate::owners::check(&tenants);
+    if diags.is_empty() {
+        return prepared;
+    }
+    let sources: render::Sources = tenants
+        .iter()
+        .map(|t| (t.files[0].path.clone(), t.files[0].text.clone()))
+        .collect();
+    eprint!(
+        "{}",
+        render::human(&diags, &sources, crate::output::stderr_color())
+    );
+    for p in &mut prepared {
+        let clash = p
+            .as_ref()
+            .is_ok_and(|p| diags.iter().any(|d| d.file == p.tenant.path()));
+        if let (true, Ok(ok)) = (clash, &*p) {
+            let file = ok.label();
+            *p = Err(Error::other(
+                format!("`{file}` manages the same tenant as another file, as the same owner"),
+                Some("give each file of one tenant its own `tenant.owner`".into()),
+            ));
+        }
+    }
+    prepared
+}
+
 impl Prepared {
     /// The tenant file as the user named it.
     pub fn label(&self) -> String {
@@ -178,6 +213,7 @@ pub fn naming_file(label: &str, e: Error) -> Error {
 /// Ownership of a live action from its managed header.
 pub fn owner(code: &str) -> Option<Ownership> {
     parse_header(code).map(|h| Ownership {
+        owner: h.owner,
         action: h.action,
         secrets: h.secrets,
     })

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use crate::apply::{ApplyOptions, Report, apply_with};
 use crate::error::{Error, Result};
 use crate::output;
-use crate::pipeline::{Prepared, prepare};
+use crate::pipeline::Prepared;
 use crate::plan::Plan;
 use crate::plan::format::human;
 use crate::plan::saved::{SavedPlan, SavedTenant};
@@ -62,14 +62,10 @@ pub fn run(args: &Settings) -> Result<u8> {
             (files, Some(saved))
         }
     };
-    let prepared = files
-        .iter()
-        .map(|f| {
-            let mut p = prepare(f)?;
-            p.desired.prune |= args.prune;
-            Ok(p)
-        })
-        .collect();
+    let mut prepared = crate::pipeline::prepare_all(&files);
+    for p in prepared.iter_mut().flatten() {
+        p.desired.prune |= args.prune;
+    }
     let runtime = crate::runtime::build()?;
     let yes = args.yes || saved.is_some();
     let failed = runtime.block_on(plan_ask_apply(prepared, saved, yes, args));
@@ -160,27 +156,37 @@ async fn plan_ask_apply(
     });
     let labels: Vec<String> = changed.iter().map(|(p, _)| p.prepared.label()).collect();
     let lock_ttl = args.lock_ttl;
-    let tasks = changed.into_iter().map(|(p, expected)| {
-        let opts = ApplyOptions {
-            commit: crate::history::commit::resolve(args.commit.as_deref(), &p.prepared.file),
-            rollback_on_failure: args.rollback_on_failure,
-        };
-        async move {
-            let _slot = crate::runtime::tenant_slot().await;
-            let report = locked(
-                p.prepared,
-                &p.plan,
-                &p.conn.client,
-                expected,
-                accepted,
-                opts,
-                lock_ttl,
-            )
-            .await;
-            p.conn.close().await;
-            report
-        }
-    });
+    let turns = turns(&changed);
+    let tasks = changed
+        .into_iter()
+        .zip(turns)
+        .map(|((p, expected), (prev, done))| {
+            let opts = ApplyOptions {
+                commit: crate::history::commit::resolve(args.commit.as_deref(), &p.prepared.file),
+                rollback_on_failure: args.rollback_on_failure,
+            };
+            async move {
+                // Files of one tenant in the order given (their owners' bindings merge in that
+                // order); `done` is dropped when this task ends, panic included.
+                let _done = done;
+                if let Some(prev) = prev {
+                    let _ = prev.await;
+                }
+                let _slot = crate::runtime::tenant_slot().await;
+                let report = locked(
+                    p.prepared,
+                    &p.plan,
+                    &p.conn.client,
+                    expected,
+                    accepted,
+                    opts,
+                    lock_ttl,
+                )
+                .await;
+                p.conn.close().await;
+                report
+            }
+        });
     let reports = crate::runtime::join_all(tasks).await;
     interrupted.abort();
     for (report, label) in reports.into_iter().zip(labels) {
@@ -197,6 +203,26 @@ async fn plan_ask_apply(
         }
     }
     failed
+}
+
+/// For each tenant to apply: what to wait for (the previous file of the same tenant ending) and
+/// what to drop when done.
+type Turn = (
+    Option<tokio::sync::oneshot::Receiver<()>>,
+    tokio::sync::oneshot::Sender<()>,
+);
+
+fn turns(changed: &[(crate::pipeline::Planned, Option<SavedTenant>)]) -> Vec<Turn> {
+    let mut last = std::collections::BTreeMap::new();
+    changed
+        .iter()
+        .map(|(p, _)| {
+            let (done, next) = tokio::sync::oneshot::channel();
+            let key = crate::validate::owners::tenant_key(&p.prepared.tenant);
+            let prev = key.and_then(|k| last.insert(k, next));
+            (prev, done)
+        })
+        .collect()
 }
 
 /// Applies one tenant under its lock: takes it (waiting for another apply's), plans again, applies

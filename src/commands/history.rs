@@ -31,14 +31,18 @@ pub fn run(args: &Settings) -> Result<u8> {
                 && !live
                     .actions
                     .iter()
-                    .any(|a| &a.name == name && a.owner.is_some())
+                    .any(|a| &a.name == name && a.is_ours(tenant.config.owner()))
             {
                 return Err(Error::other(
-                    format!("the tenant has no action `{name}` managed by loginflow"),
+                    format!(
+                        "the tenant has no action `{name}` managed by loginflow for owner `{}`",
+                        tenant.config.owner()
+                    ),
                     None,
                 ));
             }
-            history::read(&conn.client, &live, args.action.as_deref()).await
+            let owner = tenant.config.owner();
+            history::read(&conn.client, &live, owner, args.action.as_deref()).await
         }
         .await;
         conn.close().await;

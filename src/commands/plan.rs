@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
-use crate::pipeline::{Prepared, prepare};
+use crate::pipeline::Prepared;
 use crate::plan::Plan;
 use crate::plan::format::{human, json, markdown};
 use crate::plan::saved::{SavedPlan, SavedTenant};
@@ -30,7 +30,7 @@ pub enum Format {
 /// Runs `plan`.
 pub fn run(args: &Settings) -> Result<u8> {
     let files = &args.files;
-    let prepared = files.iter().map(|f| prepare(f)).collect();
+    let prepared = crate::pipeline::prepare_all(files);
     let runtime = crate::runtime::build()?;
     let results = runtime.block_on(plan_files(prepared));
     // Nothing is left to wait for; the worker threads end with the process.

@@ -44,7 +44,8 @@ async fn roll_back(
     let flow = tenant.config.flow.clone().unwrap_or_default();
     let triggers: Vec<_> = flow.triggers().into_iter().map(|(t, _)| t).collect();
     let mut live = crate::state::read::read(client, &triggers, owner).await?;
-    let h = history::read(client, &live, None).await?;
+    let owner = tenant.config.owner();
+    let h = history::read(client, &live, owner, None).await?;
     let target = match &args.to {
         Some(id) => h.find(id).map_err(|m| {
             Error::other(
@@ -64,7 +65,7 @@ async fn roll_back(
             );
         }
     }
-    let plan = rollback::plan(label, &h, target, &live, args.prune);
+    let plan = rollback::plan(label, owner, &h, target, &live, args.prune);
     crate::output::data(&format::rollback_plan(&plan));
     if !plan.has_changes() {
         return Ok(0);

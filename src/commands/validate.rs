@@ -28,11 +28,17 @@ pub fn run(args: &Settings) -> Result<u8> {
     let files = &args.files;
     let mut diags: Vec<Diagnostic> = Vec::new();
     let mut sources = Sources::new();
+    let mut tenants = Vec::new();
     for file in files {
-        let (_, d, s) = crate::validate::validate_file(file);
+        let (t, d, s) = crate::validate::validate_file(file);
         diags.extend(d);
         sources.extend(s);
+        tenants.extend(t);
     }
+    // Across the files: one tenant, one file per owner.
+    diags.extend(crate::validate::owners::check(
+        &tenants.iter().collect::<Vec<_>>(),
+    ));
     match args.format {
         Format::Json => output::data(&render::json(&diags)),
         Format::Human => {

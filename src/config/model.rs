@@ -50,6 +50,12 @@ pub struct TenantConfig {
     /// `http://127.0.0.1:PORT` / `http://localhost:PORT` for a standalone emulator
     /// (`https://` for one serving `--tls`, trusted through `LOGINFLOW_CA_CERT`).
     pub domain: String,
+    /// Which owner this file is on its tenant: a stable id written in the managed header of every
+    /// action it deploys (1–64 of `a-z`, `0-9`, `.`, `_`, `-`, starting with a letter or digit).
+    /// Files that manage one tenant declare distinct owners, and each leaves the other's actions
+    /// alone. Default: `default`, whose header carries no owner line.
+    #[schemars(regex(pattern = r"^[a-z0-9][a-z0-9._-]{0,63}$"))]
+    pub owner: Option<String>,
     /// Where the Management API client credentials come from. Default: the environment variables
     /// `AUTH0_CLIENT_ID` / `AUTH0_CLIENT_SECRET`, or `AUTH0_ACCESS_TOKEN`.
     pub credentials: Option<Credentials>,
@@ -63,6 +69,19 @@ pub struct TenantConfig {
     /// A folder of templates that override the built-in ones, by kind (`claims.js.j2`, ...),
     /// relative to this file.
     pub templates: Option<String>,
+}
+
+/// The owner of a tenant file that declares none (and of every header without an owner line).
+pub const DEFAULT_OWNER: &str = "default";
+
+impl ConfigFile {
+    /// The file's owner on its tenant: `tenant.owner`, or [`DEFAULT_OWNER`].
+    pub fn owner(&self) -> &str {
+        self.tenant
+            .as_ref()
+            .and_then(|t| t.owner.as_deref())
+            .unwrap_or(DEFAULT_OWNER)
+    }
 }
 
 /// Management API credentials. Never literal values: each comes from the environment or a file.

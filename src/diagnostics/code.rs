@@ -74,6 +74,7 @@ codes! {
     PathOutsideRoot => "path-outside-root": "a path in a tenant file (include, code, templates, secret or credential file) resolves outside the repository root",
     NotAFile => "not-a-file": "a path names a folder, FIFO, device, socket or `/proc` file where a regular file is read",
     CodeSize => "code-size": "an action's code (the custom file, or as rendered) is larger than Auth0's 100 kB",
+    DuplicateOwner => "duplicate-owner": "two tenant files checked together manage one tenant with the same `tenant.owner`",
 }
 
 impl fmt::Display for Code {

@@ -17,17 +17,19 @@ use crate::tenant::TenantClient;
 
 use timeline::{ActionVersions, History};
 
-/// Reads the versions of every managed live action (or only `only`), one paginated
-/// `GET …/versions` each, concurrently, and builds the history.
+/// Reads the versions of every live action `owner` manages (or only `only`), one paginated
+/// `GET …/versions` each, concurrently, and builds the history: another owner's actions (another
+/// tenant file on this tenant) have histories of their own.
 pub async fn read(
     client: &TenantClient,
     live: &LiveState,
+    owner: &str,
     only: Option<&str>,
 ) -> Result<History, Error> {
     let managed: Vec<(String, String)> = live
         .actions
         .iter()
-        .filter(|a| a.owner.is_some() && only.is_none_or(|n| n == a.name))
+        .filter(|a| a.is_ours(owner) && only.is_none_or(|n| n == a.name))
         .map(|a| (a.name.clone(), a.id.clone()))
         .collect();
     let tasks = managed.iter().map(|(name, id)| {

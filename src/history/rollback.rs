@@ -7,7 +7,7 @@
 //! the version), then the binding lists, then the deletes. After the first failure no new write
 //! starts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -18,7 +18,8 @@ use crate::apply::steps::{BUILD_TIMEOUT, build_failed};
 use crate::config::action::Trigger;
 use crate::error::Error;
 use crate::plan::BindingPlan;
-use crate::state::LiveState;
+use crate::plan::merge::merge;
+use crate::state::{Belongs, LiveBinding, LiveState};
 use crate::tenant::TenantClient;
 use crate::tenant::api_types::{ApiVersion, BuildStatus};
 
@@ -73,9 +74,11 @@ pub fn default_target(history: &History) -> Result<&Event, Error> {
     })
 }
 
-/// Plans the return to the state right after `target`.
+/// Plans the return to the state right after `target`, for the actions of `owner` only: another
+/// owner's bindings stay, merged by the rule of `plan::merge`.
 pub fn plan(
     tenant: &str,
+    owner: &str,
     history: &History,
     target: &Event,
     live: &LiveState,
@@ -123,25 +126,35 @@ pub fn plan(
         ));
     }
     let deleted: Vec<&str> = out.deletes.iter().map(|d| d.name.as_str()).collect();
+    let others: BTreeSet<&str> = live
+        .actions
+        .iter()
+        .filter(|a| matches!(a.belongs(owner), Belongs::Owner(_)))
+        .map(|a| a.id.as_str())
+        .collect();
+    let theirs = |b: &LiveBinding| others.contains(b.action_id.as_str());
     for (trigger, order) in &state.bindings {
-        let before: Vec<String> = live
-            .bindings
-            .get(trigger)
-            .map(|l| l.iter().map(|b| b.action_name.clone()).collect())
-            .unwrap_or_default();
-        let mut after = Vec::new();
+        let current: &[LiveBinding] = live.bindings.get(trigger).map_or(&[], Vec::as_slice);
+        let before: Vec<String> = current.iter().map(|b| b.action_name.clone()).collect();
+        let mut recorded = Vec::new();
         for name in order {
             if deleted.contains(&name.as_str()) {
                 continue;
             }
-            if live.actions.iter().any(|a| &a.name == name) {
-                after.push(name.clone());
+            let found = live.actions.iter().find(|a| &a.name == name);
+            if found.is_some_and(|a| matches!(a.belongs(owner), Belongs::Owner(_))) {
+                // Another owner's now: its place is theirs to decide.
+                continue;
+            }
+            if found.is_some() {
+                recorded.push(name.clone());
             } else {
                 out.notes.push(format!(
                     "`{name}` was bound to `{trigger}` then but no longer exists; it is left out"
                 ));
             }
         }
+        let after = merge(current, |b| !theirs(b), theirs, &recorded);
         if before != after {
             out.bindings.push(BindingPlan {
                 trigger: trigger.clone(),

@@ -295,6 +295,7 @@ mod tests {
 
     fn code(action: &str, body: &str, apply: &str, order: &[&str]) -> String {
         let h = ManagedHeader {
+            owner: crate::config::model::DEFAULT_OWNER.into(),
             action: action.into(),
             kind: "custom".into(),
             secrets: Default::default(),

@@ -5,13 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use similar::TextDiff;
 
+use super::merge::merge;
 use super::model::{
     ActionFingerprint, ActionPlan, BindingPlan, FieldChange, LiveFingerprint, Op, Plan,
     SecretChanges, UnownedAction,
 };
 use crate::config::action::Runtime;
 use crate::config::model::UnmanagedPolicy;
-use crate::state::{DesiredAction, DesiredState, LiveAction, LiveBinding, LiveState};
+use crate::state::{Belongs, DesiredAction, DesiredState, LiveAction, LiveBinding, LiveState};
 
 /// A live state the plan cannot be computed against.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,6 +43,15 @@ pub enum PlanError {
         live: String,
         desired: String,
     },
+    /// Two owners claim one action name: the live one is another tenant file's.
+    #[error(
+        "action `{name}` is managed by owner `{theirs}` (another tenant file on this tenant), and this file (owner `{ours}`) declares it too; rename it in one of the two files"
+    )]
+    OwnerConflict {
+        name: String,
+        ours: String,
+        theirs: String,
+    },
 }
 
 /// Computes the plan of one tenant.
@@ -66,7 +76,7 @@ pub fn compute(
         }
     }
     for a in &live.actions {
-        if a.owner.is_none() || desired.actions.contains_key(&a.name) {
+        if !a.is_ours(&desired.owner) || desired.actions.contains_key(&a.name) {
             continue;
         }
         if desired.prune {
@@ -94,7 +104,8 @@ fn index_live<'a>(
         .iter()
         .filter(|(name, list)| {
             list.len() > 1
-                && (desired.actions.contains_key(**name) || list.iter().any(|a| a.owner.is_some()))
+                && (desired.actions.contains_key(**name)
+                    || list.iter().any(|a| a.is_ours(&desired.owner)))
         })
         .map(|(name, list)| PlanError::DuplicateLiveName {
             name: name.to_string(),
@@ -115,6 +126,13 @@ fn index_live<'a>(
         .values()
         .filter_map(|d| {
             let l = by_name.get(d.name.as_str())?;
+            if let Belongs::Owner(theirs) = l.belongs(&desired.owner) {
+                return Some(PlanError::OwnerConflict {
+                    name: d.name.clone(),
+                    ours: desired.owner.clone(),
+                    theirs: theirs.to_string(),
+                });
+            }
             (!l.trigger.is_empty() && l.trigger != d.trigger.id()).then(|| {
                 PlanError::TriggerMismatch {
                     name: d.name.clone(),
@@ -284,18 +302,27 @@ pub fn diff(before: &str, after: &str, name: &str) -> String {
         .to_string()
 }
 
-/// The binding lists that change. Ours follow the config; foreign ones follow `flow.unmanaged`.
+/// The binding lists that change. Ours follow the config; unmanaged ones follow
+/// `flow.unmanaged`; another owner's are never unbound (`error` refuses them too).
 fn bindings(
     desired: &DesiredState,
     live: &LiveState,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<BindingPlan>, PlanError> {
-    let owned: BTreeSet<&str> = live
+    let belongs: BTreeMap<&str, Belongs> = live
         .actions
         .iter()
-        .filter(|a| a.owner.is_some())
-        .map(|a| a.id.as_str())
+        .map(|a| (a.id.as_str(), a.belongs(&desired.owner)))
         .collect();
+    let of = |b: &LiveBinding| {
+        if desired.actions.contains_key(&b.action_name) {
+            return Belongs::Ours;
+        }
+        belongs
+            .get(b.action_id.as_str())
+            .copied()
+            .unwrap_or(Belongs::Unmanaged)
+    };
     let mut out = Vec::new();
     for (trigger, ours) in &desired.bindings {
         let current: &[LiveBinding] = live
@@ -303,28 +330,35 @@ fn bindings(
             .get(trigger.id())
             .map(Vec::as_slice)
             .unwrap_or(&[]);
-        let is_foreign = |b: &&LiveBinding| {
-            !owned.contains(b.action_id.as_str()) && !desired.actions.contains_key(&b.action_name)
-        };
-        let foreign: Vec<&LiveBinding> = current.iter().filter(is_foreign).collect();
+        let foreign: Vec<&LiveBinding> =
+            current.iter().filter(|b| of(b) != Belongs::Ours).collect();
+        let is_ours = |b: &LiveBinding| of(b) == Belongs::Ours;
         let after = match desired.unmanaged {
-            UnmanagedPolicy::Remove => ours.clone(),
+            UnmanagedPolicy::Remove => merge(
+                current,
+                is_ours,
+                |b| matches!(of(b), Belongs::Owner(_)),
+                ours,
+            ),
             UnmanagedPolicy::Error if !foreign.is_empty() => {
                 return Err(PlanError::UnmanagedBinding {
                     trigger: trigger.id().to_string(),
                     names: foreign
                         .iter()
-                        .map(|b| format!("`{}`", b.action_name))
+                        .map(|b| match of(b) {
+                            Belongs::Owner(o) => format!("`{}` of owner `{o}`", b.action_name),
+                            _ => format!("`{}`", b.action_name),
+                        })
                         .collect::<Vec<_>>()
                         .join(", "),
                 });
             }
-            _ => keep_foreign(current, &foreign, ours),
+            _ => merge(current, is_ours, |_| true, ours),
         };
         let before: Vec<String> = current.iter().map(|b| b.action_name.clone()).collect();
         if !foreign.is_empty() && desired.unmanaged == UnmanagedPolicy::Keep {
             warnings.push(format!(
-                "`{}` keeps {} binding(s) loginflow does not manage",
+                "`{}` keeps {} binding(s) loginflow does not manage for this file",
                 trigger.id(),
                 foreign.len()
             ));
@@ -340,23 +374,6 @@ fn bindings(
     Ok(out)
 }
 
-/// Foreign bindings before our first live binding stay in front; the rest follow ours.
-fn keep_foreign(current: &[LiveBinding], foreign: &[&LiveBinding], ours: &[String]) -> Vec<String> {
-    let first_ours = current
-        .iter()
-        .position(|b| !foreign.iter().any(|f| f.id == b.id))
-        .unwrap_or(current.len());
-    let (front, back): (Vec<&&LiveBinding>, Vec<&&LiveBinding>) = foreign
-        .iter()
-        .partition(|f| current.iter().position(|b| b.id == f.id).unwrap_or(0) < first_ours);
-    front
-        .iter()
-        .map(|b| b.action_name.clone())
-        .chain(ours.iter().cloned())
-        .chain(back.iter().map(|b| b.action_name.clone()))
-        .collect()
-}
-
 fn unowned(
     desired: &DesiredState,
     live: &LiveState,
@@ -364,7 +381,7 @@ fn unowned(
 ) -> Vec<UnownedAction> {
     live.actions
         .iter()
-        .filter(|a| a.owner.is_none() && !desired.actions.contains_key(&a.name))
+        .filter(|a| !a.is_ours(&desired.owner) && !desired.actions.contains_key(&a.name))
         .map(|a| {
             let bound_after = changes
                 .iter()
@@ -381,6 +398,7 @@ fn unowned(
                 id: a.id.clone(),
                 trigger: a.trigger.clone(),
                 bound: bound_after,
+                owner: a.owner.as_ref().map(|o| o.owner.clone()),
             }
         })
         .collect()

@@ -2,6 +2,7 @@
 
 pub mod compute;
 pub mod format;
+pub mod merge;
 pub mod model;
 pub mod saved;
 

@@ -77,7 +77,8 @@ pub struct BindingPlan {
     pub after: Vec<String>,
 }
 
-/// A live action that loginflow does not own and will not touch.
+/// A live action that this tenant file does not own and will not touch: unmanaged (no managed
+/// header), or foreign (managed by another owner, i.e. another tenant file on this tenant).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnownedAction {
     pub name: String,
@@ -85,6 +86,9 @@ pub struct UnownedAction {
     pub trigger: String,
     /// Whether it stays bound after apply.
     pub bound: bool,
+    /// The other owner of a foreign action; absent for an unmanaged one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// What apply's staleness check compares: the identity and version of every live object the plan

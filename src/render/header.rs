@@ -11,6 +11,11 @@
 //! // secrets: HASURA_ADMIN_SECRET=$argon2id$v=19$m=19456,t=2,p=1$...$...
 //! ```
 //!
+//! A file with a `tenant.owner` other than the default adds `// owner: ID` after the marker; the
+//! default owner writes no such line, so headers written before owners existed are the default
+//! owner's byte for byte (nothing is redeployed for it). The planner only touches actions whose
+//! owner is the tenant file's.
+//!
 //! It says nothing of the tenant file's path, so renaming or moving that file changes no action.
 //! Earlier versions wrote a `// source: PATH` line after the marker: such headers still parse as
 //! managed, and [`same_code`] ignores that line, so deployed actions are not redeployed for it.
@@ -23,10 +28,14 @@
 
 use std::collections::BTreeMap;
 
+use crate::config::model::DEFAULT_OWNER;
+
 const BANNER: &str = "// Managed by loginflow. Edits made in the Auth0 dashboard are overwritten by `loginflow apply`.";
 const MARKER: &str = "// loginflow-managed: v1";
 /// Number of lines of the header (one more in the legacy form, with `source:`).
 const LINES: usize = 5;
+/// The line a non-default owner adds after the marker.
+const OWNER: &str = "// owner: ";
 /// The line earlier versions wrote after the marker.
 const LEGACY_SOURCE: &str = "// source: ";
 /// What the `secrets:` line says for a secret whose fingerprint is unknown.
@@ -35,6 +44,8 @@ pub const UNSET: &str = "unset";
 /// What the header says about an action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManagedHeader {
+    /// The owner id (`tenant.owner`; [`DEFAULT_OWNER`] when the header has no owner line).
+    pub owner: String,
     /// The action's name.
     pub action: String,
     /// The action's kind.
@@ -44,7 +55,7 @@ pub struct ManagedHeader {
 }
 
 impl ManagedHeader {
-    /// The header's text: five lines, each ending with `\n`.
+    /// The header's text: five lines (six with an owner line), each ending with `\n`.
     pub fn render(&self) -> String {
         let secrets = if self.secrets.is_empty() {
             "none".to_owned()
@@ -56,8 +67,13 @@ impl ManagedHeader {
                 .collect();
             parts.join(", ")
         };
+        let owner = if self.owner == DEFAULT_OWNER {
+            String::new()
+        } else {
+            format!("{OWNER}{}\n", encode(&self.owner))
+        };
         format!(
-            "{BANNER}\n{MARKER}\n// action: {}\n// kind: {}\n// secrets: {secrets}\n",
+            "{BANNER}\n{MARKER}\n{owner}// action: {}\n// kind: {}\n// secrets: {secrets}\n",
             encode(&self.action),
             encode(&self.kind),
         )
@@ -80,6 +96,14 @@ pub fn parse_header(code: &str) -> Option<ManagedHeader> {
     }) {
         lines.next();
     }
+    let owner = match lines.peek().and_then(|l| l.strip_prefix(OWNER)) {
+        Some(id) => {
+            let id = decode(id)?;
+            lines.next();
+            id
+        }
+        None => DEFAULT_OWNER.to_owned(),
+    };
     let mut field = |key: &str| -> Option<String> {
         let rest = lines.next()?.strip_prefix("// ")?.strip_prefix(key)?;
         rest.strip_prefix(": ").map(str::to_owned)
@@ -88,6 +112,7 @@ pub fn parse_header(code: &str) -> Option<ManagedHeader> {
     let kind = decode(&field("kind")?)?;
     let secrets = parse_secrets(&field("secrets")?)?;
     Some(ManagedHeader {
+        owner,
         action,
         kind,
         secrets,
@@ -108,6 +133,12 @@ fn legacy_source_line(code: &str) -> Option<std::ops::Range<usize>> {
     Some(third..end)
 }
 
+/// Whether a managed header has an owner line (after the marker, or after a legacy `source:`).
+fn owner_line(code: &str) -> bool {
+    let skip = 2 + usize::from(legacy_source_line(code).is_some());
+    code.lines().nth(skip).is_some_and(|l| l.starts_with(OWNER))
+}
+
 /// `code` without its managed header; unchanged when it has none. For a `custom` action this
 /// gives back the user's file exactly.
 pub fn strip_header(code: &str) -> &str {
@@ -125,7 +156,8 @@ pub fn strip_header(code: &str) -> &str {
 /// (or nothing follows it).
 pub(crate) fn header_end(code: &str) -> Option<usize> {
     parse_header(code)?;
-    let lines = LINES + usize::from(legacy_source_line(code).is_some());
+    let lines =
+        LINES + usize::from(legacy_source_line(code).is_some()) + usize::from(owner_line(code));
     let mut end = 0;
     for _ in 0..lines {
         end += code[end..].find('\n')? + 1;
@@ -245,6 +277,7 @@ mod tests {
 
     fn header(action: &str, secrets: &[(&str, &str)]) -> ManagedHeader {
         ManagedHeader {
+            owner: DEFAULT_OWNER.into(),
             action: action.into(),
             kind: "hasura".into(),
             secrets: secrets
@@ -267,6 +300,24 @@ mod tests {
             assert_eq!(strip_header(&code), "exports.x = 1;\n");
             assert_eq!(code.lines().count(), 6, "{code}");
         }
+    }
+
+    /// A non-default owner adds one line after the marker and reads back; the default owner's
+    /// header is the one written before owners existed.
+    #[test]
+    fn owner_line_round_trips_and_the_default_writes_none() {
+        let mut h = header("hasura-claims", &[("A", "$argon2id$x")]);
+        let default = h.render();
+        assert!(!default.contains("owner"), "{default}");
+        h.owner = "team-b".into();
+        let code = format!("{}exports.x = 1;\n", h.render());
+        assert!(code.contains("\n// loginflow-managed: v1\n// owner: team-b\n// action:"));
+        assert_eq!(parse_header(&code), Some(h.clone()));
+        assert_eq!(strip_header(&code), "exports.x = 1;\n");
+        assert_eq!(code.lines().count(), 7);
+        // An owner line with a value that does not decode is no header.
+        let bad = code.replace("// owner: team-b", "// owner: \"unterminated");
+        assert_eq!(parse_header(&bad), None);
     }
 
     #[test]

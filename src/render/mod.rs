@@ -33,6 +33,8 @@ use crate::config::model::Defaults;
 pub struct RenderContext<'a> {
     /// The tenant's domain, e.g. `acme.eu.auth0.com`, or `local`.
     pub tenant_domain: &'a str,
+    /// The tenant file's owner (`tenant.owner`), written in the managed header.
+    pub owner: &'a str,
     /// The tenant's `defaults`.
     pub defaults: &'a Defaults,
     /// Secret name → fingerprint; a name missing here renders as `unset`.
@@ -67,6 +69,7 @@ pub fn render_action(
     let resolved = resolve(action, ctx.defaults);
     let secrets = secrets_needed(action);
     let header = ManagedHeader {
+        owner: ctx.owner.to_owned(),
         action: name.to_owned(),
         kind: action.kind().to_owned(),
         secrets: secrets

@@ -133,6 +133,7 @@ mod tests {
 
     fn code() -> String {
         let h = ManagedHeader {
+            owner: crate::config::model::DEFAULT_OWNER.into(),
             action: "a".into(),
             kind: "custom".into(),
             secrets: Default::default(),

@@ -46,6 +46,7 @@ pub fn render_all(
             .map(String::as_str);
         let ctx = RenderContext {
             tenant_domain: domain,
+            owner: tenant.config.owner(),
             defaults: &defaults,
             secret_fingerprints: &fps,
             template_dir: tenant.template_dir.as_deref(),
@@ -91,5 +92,6 @@ pub fn desired(tenant: &LoadedTenant, values: &SecretValues) -> Result<DesiredSt
             .collect(),
         unmanaged: flow.unmanaged,
         prune: flow.prune,
+        owner: tenant.config.owner().to_owned(),
     })
 }

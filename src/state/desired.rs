@@ -29,4 +29,6 @@ pub struct DesiredState {
     pub bindings: BTreeMap<Trigger, Vec<String>>,
     pub unmanaged: UnmanagedPolicy,
     pub prune: bool,
+    /// The tenant file's owner (`tenant.owner`): only live actions of this owner are ours.
+    pub owner: String,
 }

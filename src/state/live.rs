@@ -11,6 +11,8 @@ use crate::tenant::api_types::{ApiAction, ApiBinding, ApiDependency, ApiVersion,
 /// Ownership of a live action, read from the managed header at the top of its code.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Ownership {
+    /// The owner id the header names (`tenant.owner` of the file that deployed it).
+    pub owner: String,
     /// The action key the header names.
     pub action: String,
     /// Secret name → fingerprint recorded at the last apply.
@@ -55,6 +57,17 @@ pub struct LiveAction {
     pub all_changes_deployed: bool,
     /// `Some` when the code carries loginflow's managed header.
     pub owner: Option<Ownership>,
+}
+
+/// Who a live action belongs to, seen from one tenant file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Belongs<'a> {
+    /// Managed by this file's owner.
+    Ours,
+    /// Managed by loginflow for another owner (another tenant file): never touched.
+    Owner(&'a str),
+    /// No managed header.
+    Unmanaged,
 }
 
 /// One binding of a trigger.
@@ -127,6 +140,20 @@ impl LiveAction {
             building,
             all_changes_deployed: a.all_changes_deployed,
         }
+    }
+
+    /// Who the action belongs to, for the tenant file whose owner is `owner`.
+    pub fn belongs(&self, owner: &str) -> Belongs<'_> {
+        match &self.owner {
+            Some(o) if o.owner == owner => Belongs::Ours,
+            Some(o) => Belongs::Owner(&o.owner),
+            None => Belongs::Unmanaged,
+        }
+    }
+
+    /// Whether the action is managed by the owner `owner`.
+    pub fn is_ours(&self, owner: &str) -> bool {
+        self.belongs(owner) == Belongs::Ours
     }
 
     /// Whether the draft is what runs: deployed, and not edited since.

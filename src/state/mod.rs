@@ -8,4 +8,4 @@ pub mod live;
 pub mod read;
 
 pub use desired::{DesiredAction, DesiredState};
-pub use live::{LiveAction, LiveBinding, LiveState, Ownership};
+pub use live::{Belongs, LiveAction, LiveBinding, LiveState, Ownership};

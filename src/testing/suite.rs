@@ -56,6 +56,7 @@ pub fn suite(
         };
         let ctx = RenderContext {
             tenant_domain: domain,
+            owner: tenant.config.owner(),
             defaults: &defaults,
             secret_fingerprints: &no_fingerprints,
             template_dir: tenant.template_dir.as_deref(),

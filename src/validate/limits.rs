@@ -53,6 +53,7 @@ pub fn check(tenant: &LoadedTenant) -> Vec<Finding> {
             .collect();
         let ctx = RenderContext {
             tenant_domain: domain,
+            owner: tenant.config.owner(),
             defaults: &defaults,
             secret_fingerprints: &fingerprints,
             template_dir: tenant.template_dir.as_deref(),

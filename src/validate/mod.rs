@@ -5,6 +5,7 @@
 pub mod auth0_rules;
 pub mod kind_rules;
 pub mod limits;
+pub mod owners;
 pub mod refs;
 pub mod trust;
 pub mod walk;

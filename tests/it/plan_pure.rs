@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use loginflow::config::action::{Runtime, Trigger};
-use loginflow::config::model::UnmanagedPolicy;
+use loginflow::config::model::{DEFAULT_OWNER, UnmanagedPolicy};
 use loginflow::plan::format::{human, json, markdown};
 use loginflow::plan::{Op, Plan, compute};
 use loginflow::state::live::LiveVersion;
@@ -60,6 +60,7 @@ fn live_of(d: &DesiredAction, id: &str) -> LiveAction {
         building: None,
         all_changes_deployed: true,
         owner: Some(Ownership {
+            owner: DEFAULT_OWNER.into(),
             action: d.name.clone(),
             secrets: d.secrets.clone(),
         }),
@@ -95,6 +96,7 @@ fn state(actions: Vec<DesiredAction>, flow: &[&str]) -> DesiredState {
         .into(),
         unmanaged: UnmanagedPolicy::Keep,
         prune: false,
+        owner: DEFAULT_OWNER.into(),
     }
 }
 
@@ -319,4 +321,83 @@ fn markdown_stays_under_the_limit() {
     assert!(md.len() <= markdown::GITHUB_LIMIT, "{}", md.len());
     assert!(md.contains("40 to create"));
     assert!(md.contains("were left out to stay under GitHub's comment size limit"));
+}
+
+/// A live action of another owner (another tenant file on the tenant): managed, but not ours.
+fn of_owner(d: &DesiredAction, id: &str, owner: &str) -> LiveAction {
+    let mut a = live_of(d, id);
+    if let Some(o) = a.owner.as_mut() {
+        o.owner = owner.into();
+    }
+    a
+}
+
+/// Team B's actions seen from team A's file: never updated, adopted, pruned or unbound, whatever
+/// the policy, and shown as foreign with their owner.
+#[test]
+fn another_owners_actions_are_foreign() {
+    let a = desired("a", "1;", &[]);
+    let (b1, b2) = (desired("b1", "b;", &[]), desired("b2", "b;", &[]));
+    let gone = desired("gone", "x;", &[]);
+    let l = live(
+        vec![
+            live_of(&a, "id-a"),
+            of_owner(&b1, "id-b1", "team-b"),
+            of_owner(&b2, "id-b2", "team-b"),
+            live_of(&gone, "id-gone"),
+            foreign("f", "id-f"),
+        ],
+        &[1, 0, 3, 4, 2],
+    );
+    let mut d = state(vec![a.clone(), desired("n", "new;", &[])], &["a", "n"]);
+    d.prune = true;
+    let p = plan(&d, &l);
+    assert_eq!(
+        ops(&p),
+        vec![("n".into(), Op::Create), ("gone".into(), Op::Delete)],
+        "only our own action is pruned"
+    );
+    assert_eq!(p.bindings[0].after, vec!["b1", "a", "n", "f", "b2"]);
+    let owners: Vec<(&str, Option<&str>)> = p
+        .unowned
+        .iter()
+        .map(|u| (u.name.as_str(), u.owner.as_deref()))
+        .collect();
+    assert_eq!(
+        owners,
+        vec![("b1", Some("team-b")), ("b2", Some("team-b")), ("f", None)]
+    );
+    snapshot_all("foreign_owner", &p);
+
+    d.unmanaged = UnmanagedPolicy::Remove;
+    let p = plan(&d, &l);
+    assert_eq!(
+        p.bindings[0].after,
+        vec!["b1", "a", "n", "b2"],
+        "remove unbinds the unmanaged action only"
+    );
+    assert!(p.unowned.iter().all(|u| u.bound == u.owner.is_some()));
+
+    d.unmanaged = UnmanagedPolicy::Error;
+    let err = compute("t", &d, &l).unwrap_err();
+    assert_eq!(
+        err[0].to_string(),
+        "trigger `post-login` has bound actions loginflow does not manage (`b1` of owner `team-b`, `f`, `b2` of owner `team-b`) and `flow.unmanaged` is `error`"
+    );
+}
+
+/// Two owners claiming one action name: a plan error naming both.
+#[test]
+fn two_owners_claiming_one_name_is_an_error() {
+    let b1 = desired("b1", "b;", &[]);
+    let l = live(vec![of_owner(&b1, "id-b1", "team-b")], &[0]);
+    let mut d = state(vec![b1], &["b1"]);
+    d.owner = "team-a".into();
+    let err = compute("t", &d, &l).unwrap_err();
+    assert_eq!(
+        err.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        vec![
+            "action `b1` is managed by owner `team-b` (another tenant file on this tenant), and this file (owner `team-a`) declares it too; rename it in one of the two files"
+        ]
+    );
 }

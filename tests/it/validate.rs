@@ -132,8 +132,14 @@ const WARNING_CODES: &[Code] = &[
     Code::UntrustedInput,
 ];
 
-/// Codes tested by generated inputs below rather than by fixture files.
-const GENERATED: &[Code] = &[Code::Io, Code::NotUtf8, Code::TooLarge];
+/// Codes tested by generated inputs below rather than by fixture files, and `duplicate-owner`,
+/// which needs several files checked together (`owners.rs`).
+const GENERATED: &[Code] = &[
+    Code::Io,
+    Code::NotUtf8,
+    Code::TooLarge,
+    Code::DuplicateOwner,
+];
 
 #[test]
 fn every_code_has_a_fixture() {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{action_label, secrets_line, summary};
+use super::{action_label, secrets_line, summary, unowned_label};
 use crate::plan::model::{Op, Plan};
 
 const GREEN: &str = "32";
@@ -74,8 +74,10 @@ fn tenant(out: &mut String, plan: &Plan, color: bool) {
         let bound = if u.bound { "bound" } else { "not bound" };
         let _ = writeln!(
             out,
-            "  unmanaged (left alone): {} ({}, {bound})",
-            u.name, u.trigger
+            "  {} (left alone): {} ({}, {bound})",
+            unowned_label(u),
+            u.name,
+            u.trigger
         );
     }
     for k in &plan.kept {

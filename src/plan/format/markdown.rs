@@ -92,7 +92,8 @@ fn head(out: &mut String, plan: &Plan) {
     for u in &plan.unowned {
         let _ = writeln!(
             out,
-            "- unmanaged, left alone: `{}` ({})",
+            "- {}, left alone: `{}` ({})",
+            escape(&super::unowned_label(u)),
             escape(&u.name),
             u.trigger
         );

@@ -5,7 +5,15 @@ pub mod human;
 pub mod json;
 pub mod markdown;
 
-use super::model::{ActionPlan, Op, Plan};
+use super::model::{ActionPlan, Op, Plan, UnownedAction};
+
+/// `unmanaged`, or `foreign, owner ID` for an action another tenant file on the tenant owns.
+pub fn unowned_label(u: &UnownedAction) -> String {
+    match &u.owner {
+        Some(owner) => format!("foreign, owner {owner}"),
+        None => "unmanaged".into(),
+    }
+}
 
 /// `+ create`, `~ update`, ... as shown in the human and markdown views.
 pub fn op_label(op: Op) -> (&'static str, &'static str) {

@@ -61,6 +61,8 @@ pub struct Tenant {
     pub rate_limit: Option<(u32, f64)>,
     /// `tenant.lock_ttl`.
     pub lock_ttl: Option<&'static str>,
+    /// `tenant.owner`.
+    pub owner: Option<&'static str>,
 }
 
 impl Tenant {
@@ -128,6 +130,11 @@ impl Env {
 
     /// Writes the tenant file (and its code and secret files).
     pub fn write(&self, t: &Tenant) {
+        self.write_as("tenant.yaml", t);
+    }
+
+    /// Writes tenant file `name` in the temp dir (and its code and secret files).
+    pub fn write_as(&self, name: &str, t: &Tenant) {
         let d = self.dir.path();
         let mut y = format!(
             "version: 1\ntenant:\n  domain: {}\n  credentials: {{ client_id: {{ file: id }}, client_secret: {{ file: secret }} }}\n",
@@ -138,6 +145,9 @@ impl Env {
         }
         if let Some(ttl) = t.lock_ttl {
             y += &format!("  lock_ttl: {ttl}\n");
+        }
+        if let Some(owner) = t.owner {
+            y += &format!("  owner: {owner}\n");
         }
         y += "defaults:\n  runtime: node22\n";
         if !t.secrets.is_empty() {
@@ -188,7 +198,7 @@ impl Env {
         if t.prune {
             y += "  prune: true\n";
         }
-        std::fs::write(self.file(), y).unwrap();
+        std::fs::write(d.join(name), y).unwrap();
     }
 
     /// Runs the binary in the temp dir with stdin closed.

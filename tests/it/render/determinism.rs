@@ -31,6 +31,7 @@ fn a_template_dir_overrides_a_kind_by_file_name() {
     let fps = Default::default();
     let ctx = loginflow::render::RenderContext {
         tenant_domain: "acme.eu.auth0.com",
+        owner: loginflow::config::model::DEFAULT_OWNER,
         defaults: &defaults,
         secret_fingerprints: &fps,
         template_dir: Some(dir.path()),
@@ -61,6 +62,7 @@ fn custom_code_is_deployed_unchanged_after_the_header() {
     .into();
     let ctx = loginflow::render::RenderContext {
         tenant_domain: "acme.eu.auth0.com",
+        owner: loginflow::config::model::DEFAULT_OWNER,
         defaults: &defaults,
         secret_fingerprints: &fps,
         template_dir: None,

@@ -43,6 +43,7 @@ pub fn render_tenant(path: &Path) -> (ConfigFile, Vec<RenderedAction>) {
             .collect();
         let ctx = RenderContext {
             tenant_domain: &domain,
+            owner: loginflow::config::model::DEFAULT_OWNER,
             defaults: &defaults,
             secret_fingerprints: &fps,
             template_dir: None,

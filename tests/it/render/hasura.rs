@@ -291,6 +291,7 @@ fn unsafe_graphql_names_are_refused() {
     let fps = Default::default();
     let ctx = loginflow::render::RenderContext {
         tenant_domain: "acme.eu.auth0.com",
+        owner: loginflow::config::model::DEFAULT_OWNER,
         defaults: &defaults,
         secret_fingerprints: &fps,
         template_dir: None,

@@ -20,6 +20,7 @@ pub fn render_config(name: &str, action: &ActionConfig) -> RenderedAction {
     let fingerprints = BTreeMap::new();
     let ctx = RenderContext {
         tenant_domain: "acme.eu.auth0.com",
+        owner: loginflow::config::model::DEFAULT_OWNER,
         defaults: &defaults,
         secret_fingerprints: &fingerprints,
         template_dir: None,
