@@ -42,6 +42,8 @@ pub enum Command {
     Schema,
     /// Show what apply would change in the live tenant(s), as a diff.
     Plan(PlanArgs),
+    /// Print a saved plan (`plan --out`) without a tenant: no request, no secret.
+    Show(ShowArgs),
     /// Apply the changes: to tenant files (after showing the plan), or exactly a saved plan.
     Apply(ApplyArgs),
     /// Show or remove a tenant's apply lock (left by a run that died): `unlock FILE --force`.
@@ -241,6 +243,19 @@ pub struct PlanArgs {
     /// Also save the plan (for `loginflow apply FILE`). It holds no secret value.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Show the deletions `apply --prune` would make (a saved plan records it and prunes).
+    #[arg(long)]
+    pub prune: bool,
+}
+
+/// Arguments of `show`.
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// The saved plan (`plan --out FILE`).
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
 }
 
 /// Arguments of `apply`.
@@ -370,6 +385,10 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Schema => commands::schema::run(),
         Command::Render(args) => commands::render::run(&args.settings()?),
         Command::Plan(args) => commands::plan::run(&args.settings()?),
+        Command::Show(args) => commands::show::run(&commands::show::Settings {
+            file: args.file,
+            format: args.format.resolved(),
+        }),
         Command::Apply(args) => commands::apply::run(&args.settings()?),
         Command::Import(args) => commands::import::run(&commands::import::Settings {
             tenant: args.tenant,
@@ -463,6 +482,7 @@ impl PlanArgs {
             format: self.format.resolved(),
             detailed_exitcode: self.detailed_exitcode,
             out: self.out,
+            prune: self.prune,
         })
     }
 }

@@ -1,4 +1,5 @@
-//! `loginflow apply [FILE... | --all | plan.json] [--yes] [--prune]`.
+//! `loginflow apply [FILE... | --all | plan.json] [--yes] [--prune]`. A saved plan prunes exactly
+//! when it was planned with pruning (`plan --prune` or `flow.prune`).
 //!
 //! With tenant files: plan every tenant, show every plan, ask once (unless `--yes`; without a
 //! terminal, refuse rather than hang), then apply. With a saved plan: verify its checksum, re-read each tenant and refuse
@@ -10,7 +11,7 @@
 //! tenant is once no other apply runs; the lock is released at the end, on failure too, and on
 //! SIGINT/SIGTERM (then the exit code is 130/143). A tenant without changes takes no lock.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::apply::{ApplyOptions, Report, apply_with};
@@ -53,7 +54,7 @@ pub fn run(args: &Settings) -> Result<u8> {
     let (files, saved) = match &args.target {
         Target::Files(files) => (files.clone(), None),
         Target::SavedPlan(path) => {
-            let saved = saved_plan(path)?;
+            let saved = super::show::read(path)?;
             let files = saved
                 .tenants
                 .iter()
@@ -62,11 +63,20 @@ pub fn run(args: &Settings) -> Result<u8> {
             (files, Some(saved))
         }
     };
+    if let Some(saved) = &saved {
+        refuse_prune_not_planned(saved, args.prune)?;
+    }
     let prepared = files
         .iter()
-        .map(|f| {
+        .enumerate()
+        .map(|(i, f)| {
             let mut p = prepare(f)?;
-            p.desired.prune |= args.prune;
+            // A saved plan prunes exactly when it was planned so.
+            let planned = saved.as_ref().and_then(|s| s.tenants.get(i));
+            p.desired.prune = match planned {
+                Some(t) => t.prune,
+                None => p.desired.prune || args.prune,
+            };
             Ok(p)
         })
         .collect();
@@ -264,19 +274,24 @@ async fn replan_and_apply(
     ))
 }
 
-/// Reads and checks a saved plan.
-fn saved_plan(only: &Path) -> Result<SavedPlan> {
-    let text = std::fs::read_to_string(only).map_err(|source| Error::Io {
-        action: "read",
-        path: only.to_path_buf(),
-        source,
-    })?;
-    SavedPlan::parse(&text).map_err(|e| {
-        Error::other(
-            format!("`{}`: {e}", only.display()),
-            Some("run `loginflow plan --out FILE` again and apply the new file".into()),
-        )
-    })
+/// `apply plan.json --prune` of a plan made without pruning would delete what nobody reviewed.
+fn refuse_prune_not_planned(saved: &SavedPlan, prune: bool) -> Result<()> {
+    let unpruned: Vec<&str> = saved
+        .tenants
+        .iter()
+        .filter(|t| !t.prune)
+        .map(|t| t.file.as_str())
+        .collect();
+    if !prune || unpruned.is_empty() {
+        return Ok(());
+    }
+    Err(Error::other(
+        format!(
+            "the saved plan of {} was made without `--prune`; nothing was changed",
+            unpruned.join(", ")
+        ),
+        Some("run `loginflow plan --prune --out FILE`, review the deletions, and apply that file (a saved plan prunes as it was planned)".into()),
+    ))
 }
 
 /// Refuses a saved plan whose inputs changed, naming what changed.

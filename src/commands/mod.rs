@@ -11,6 +11,7 @@ pub mod plan;
 pub mod render;
 pub mod rollback;
 pub mod schema;
+pub mod show;
 pub mod test;
 pub mod unlock;
 pub mod validate;

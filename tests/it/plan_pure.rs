@@ -275,6 +275,7 @@ fn removed_actions_are_kept_unless_pruning() {
     let p = plan(&d, &l);
     assert_eq!(p.kept, vec!["gone"]);
     assert!(p.actions.is_empty());
+    snapshot_all("kept", &p);
     assert_eq!(
         p.bindings[0].after,
         vec!["a"],

@@ -97,10 +97,17 @@ fn head(out: &mut String, plan: &Plan) {
             u.trigger
         );
     }
+    for k in &plan.kept {
+        let _ = writeln!(
+            out,
+            "- kept: `{}` is no longer in the config; `--prune` would delete it",
+            escape(k)
+        );
+    }
     for w in &plan.warnings {
         let _ = writeln!(out, "- ⚠️ {}", escape(w));
     }
-    if !plan.unowned.is_empty() || !plan.warnings.is_empty() {
+    if !plan.unowned.is_empty() || !plan.kept.is_empty() || !plan.warnings.is_empty() {
         out.push('\n');
     }
 }
