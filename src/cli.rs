@@ -246,6 +246,10 @@ pub struct PlanArgs {
     /// Show the deletions `apply --prune` would make (a saved plan records it and prunes).
     #[arg(long)]
     pub prune: bool,
+    /// Read no secret value: compare everything else (code against the live fingerprints) and
+    /// list the secrets not compared. `apply` of the saved plan reads the values and checks them.
+    #[arg(long)]
+    pub no_secret_values: bool,
 }
 
 /// Arguments of `show`.
@@ -483,6 +487,7 @@ impl PlanArgs {
             detailed_exitcode: self.detailed_exitcode,
             out: self.out,
             prune: self.prune,
+            secret_values: !self.no_secret_values,
         })
     }
 }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
-use crate::pipeline::{Prepared, prepare};
+use crate::pipeline::{Prepared, prepare_with};
 use crate::plan::Plan;
 use crate::plan::format::{human, json, markdown};
 use crate::plan::saved::{SavedPlan, SavedTenant};
@@ -19,6 +19,8 @@ pub struct Settings {
     pub out: Option<PathBuf>,
     /// Plan the deletions of `apply --prune` (recorded in the saved plan).
     pub prune: bool,
+    /// Read secret values (else compare without them: `--no-secret-values`).
+    pub secret_values: bool,
 }
 
 /// How the plans are printed on stdout.
@@ -35,7 +37,7 @@ pub fn run(args: &Settings) -> Result<u8> {
     let prepared = files
         .iter()
         .map(|f| {
-            let mut p = prepare(f)?;
+            let mut p = prepare_with(f, args.secret_values)?;
             p.desired.prune |= args.prune;
             Ok(p)
         })
@@ -103,6 +105,7 @@ fn write_saved(out: &PathBuf, planned: &[(Prepared, Plan)]) -> Result<()> {
             plan: plan.clone(),
             secret_fingerprints: p.secret_fingerprints(),
             prune: p.desired.prune,
+            secret_values: !p.desired.without_secret_values,
         })
         .collect();
     let text = SavedPlan::new(tenants).to_text();

@@ -24,6 +24,10 @@ pub struct SavedTenant {
     /// Whether the plan deletes managed actions gone from the config (`plan --prune` or
     /// `flow.prune`): `apply plan.json` prunes exactly when this is true.
     pub prune: bool,
+    /// Whether the plan read the secret values. Without them (`plan --no-secret-values`),
+    /// `secret_fingerprints` is empty and apply checks each value against the live fingerprint
+    /// the plan compared with.
+    pub secret_values: bool,
 }
 
 /// The whole file.
@@ -127,6 +131,7 @@ mod tests {
             warnings: Vec::new(),
             kept: Vec::new(),
             live: Default::default(),
+            not_compared: Default::default(),
         };
         let fps = [(
             "a".to_string(),
@@ -138,6 +143,7 @@ mod tests {
             plan,
             secret_fingerprints: fps,
             prune: false,
+            secret_values: true,
         }])
     }
 

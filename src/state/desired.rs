@@ -29,4 +29,8 @@ pub struct DesiredState {
     pub bindings: BTreeMap<Trigger, Vec<String>>,
     pub unmanaged: UnmanagedPolicy,
     pub prune: bool,
+    /// Rendered without secret values (`plan --no-secret-values`): each action's `secrets` holds
+    /// `unset` for every secret it reads, and the planner compares the code with the live
+    /// fingerprints put in its header instead.
+    pub without_secret_values: bool,
 }
