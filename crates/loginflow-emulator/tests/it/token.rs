@@ -132,16 +132,7 @@ async fn a_read_only_client_reads_and_every_write_names_its_scope() {
         ..EmulatorOptions::fast()
     };
     let c = Client::start(opts).await;
-    let body: Value = c
-        .http
-        .post(format!("{}/oauth/token", c.base))
-        .json(&json!({"grant_type": "client_credentials", "client_id": "reader", "client_secret": "r", "audience": format!("{}/api/v2/", c.base)}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = super::support::token_response(&c.http, &c.base, "reader", "r").await;
     assert_eq!(body["scope"], "read:actions");
     let token = body["access_token"].as_str().unwrap().to_string();
     let call = |method: reqwest::Method, path: &str| {
