@@ -40,6 +40,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of the configuration language.
     Schema,
+    /// List the tenant files and the domain each manages (for CI matrix jobs).
+    List(ListArgs),
     /// Show what apply would change in the live tenant(s), as a diff.
     Plan(PlanArgs),
     /// Print a saved plan (`plan --out`) without a tenant: no request, no secret.
@@ -203,6 +205,25 @@ pub enum DiagnosticFormat {
     Human,
     /// One JSON document with every diagnostic.
     Json,
+}
+
+/// Output format of `list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// One `FILE  DOMAIN` line per tenant.
+    Human,
+    /// `{"format_version": 1, "tenants": [{"file": ..., "domain": ...}]}`.
+    Json,
+}
+
+/// Arguments of `list`.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Tenant files; default: every `tenants/*.yaml`.
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
 }
 
 /// Arguments of `validate`.
@@ -387,6 +408,13 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Validate(args) => commands::validate::run(&args.settings()?),
         Command::Schema => commands::schema::run(),
+        Command::List(args) => commands::list::run(&commands::list::Settings {
+            files: pipeline::tenant_files(&args.files)?,
+            format: match args.format {
+                ListFormat::Human => commands::list::Format::Human,
+                ListFormat::Json => commands::list::Format::Json,
+            },
+        }),
         Command::Render(args) => commands::render::run(&args.settings()?),
         Command::Plan(args) => commands::plan::run(&args.settings()?),
         Command::Show(args) => commands::show::run(&commands::show::Settings {

@@ -7,6 +7,7 @@ pub mod emulator;
 pub mod hasura;
 pub mod history;
 pub mod import;
+pub mod list;
 pub mod plan;
 pub mod render;
 pub mod rollback;

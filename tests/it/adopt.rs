@@ -158,6 +158,69 @@ fn jwt_config_refuses_an_invalid_tenant_with_its_diagnostics() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// list
+
+/// `list` finds every `tenants/*.yaml` with its domain, in both formats, without a secret.
+#[test]
+fn list_names_every_tenant_file_and_its_domain() {
+    let out = loginflow()
+        .current_dir(root())
+        .args(["list", "--format", "json"])
+        .output()
+        .expect("run");
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(doc["format_version"], 1);
+    let pairs: Vec<(String, String)> = doc["tenants"]
+        .as_array()
+        .expect("tenants")
+        .iter()
+        .map(|t| {
+            (
+                t["file"].as_str().unwrap().into(),
+                t["domain"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let mut files: Vec<String> = std::fs::read_dir(root().join("tenants"))
+        .expect("tenants/")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml"))
+        .map(|n| format!("tenants/{n}"))
+        .collect();
+    files.sort();
+    let listed: Vec<&str> = pairs.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(listed, files);
+    assert!(pairs.contains(&("tenants/hasura.yaml".into(), "acme.eu.auth0.com".into())));
+    assert!(pairs.contains(&("tenants/local.yaml".into(), "local".into())));
+    let out = loginflow()
+        .current_dir(root())
+        .args(["list", "tenants/hasura.yaml", "tenants/local.yaml"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        texts(&out).0,
+        "tenants/hasura.yaml  acme.eu.auth0.com\ntenants/local.yaml   local\n"
+    );
+}
+
+#[test]
+fn list_leaves_out_an_invalid_file_with_its_diagnostics() {
+    let bad = fixture("invalid/hasura_default_role.yaml");
+    let out = loginflow()
+        .current_dir(root())
+        .args(["list", "tenants/local.yaml"])
+        .arg(&bad)
+        .output()
+        .expect("run");
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout, "tenants/local.yaml  local\n");
+    assert!(stderr.contains("error[hasura-role]"), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------------------------
 // CI examples
 
 /// Checks one invocation (the words after `loginflow`) against the clap model.
