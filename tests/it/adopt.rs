@@ -419,7 +419,28 @@ fn check_all(file: &str, scripts: &BTreeMap<String, Vec<String>>) -> BTreeMap<St
     by_job
 }
 
-const PLAN_PR: &str = "plan --all --format markdown --detailed-exitcode --out plan.json";
+/// The pull-request plan: read-only credentials, no secret value.
+const PLAN_PR: &str =
+    "plan --all --no-secret-values --format markdown --detailed-exitcode --out plan.json";
+
+/// The `secrets.NAME` a GitHub job's steps are given.
+fn github_job_secrets(doc: &Value, job: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (_, step) in github_steps(doc).into_iter().filter(|(j, _)| j == job) {
+        for value in step
+            .get("env")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let text = value.1.as_str().unwrap_or("");
+            if let Some(rest) = text.split("secrets.").nth(1) {
+                names.push(rest.trim_end_matches(" }}").to_string());
+            }
+        }
+    }
+    names
+}
 
 #[test]
 fn github_example_is_valid_and_uses_only_real_commands() {
@@ -446,6 +467,19 @@ fn github_example_is_valid_and_uses_only_real_commands() {
     assert!(apply["concurrency"]["group"].is_string());
     assert!(text.contains("<!-- loginflow-plan -->"));
     assert!(text.contains("actions/upload-artifact") && text.contains("secrets.AUTH0_CLIENT_ID"));
+    // Pull requests: the read-only client only; apply: the write client and the values.
+    assert_eq!(
+        github_job_secrets(&doc, "plan"),
+        ["AUTH0_PLAN_CLIENT_ID", "AUTH0_PLAN_CLIENT_SECRET"]
+    );
+    let apply_secrets = github_job_secrets(&doc, "apply");
+    assert!(apply_secrets.iter().any(|s| s == "AUTH0_CLIENT_SECRET"));
+    assert!(apply_secrets.iter().any(|s| s == "HASURA_ADMIN_SECRET"));
+    assert!(
+        !by_job["apply"]
+            .iter()
+            .any(|i| i.contains("--no-secret-values"))
+    );
 }
 
 #[test]
@@ -459,6 +493,25 @@ fn gitlab_example_is_valid_and_uses_only_real_commands() {
             .any(|i| i == "apply plan.json --yes --rollback-on-failure")
     );
     assert!(doc["apply"]["resource_group"].is_string());
+    let plan_script = as_scripts(&doc["plan"]["script"]).join("\n");
+    assert!(
+        plan_script.contains("export AUTH0_CLIENT_ID=\"$AUTH0_PLAN_CLIENT_ID\""),
+        "{plan_script}"
+    );
+    // The jobs that run `loginflow test` run in the image that has Node.
+    for (job, invs) in &by_job {
+        if invs.iter().any(|i| i.starts_with("test")) {
+            let own = &doc[job.as_str()];
+            let image = own["image"]["name"].as_str().or_else(|| {
+                let base = own["extends"].as_str()?;
+                doc[base]["image"]["name"].as_str()
+            });
+            assert!(
+                image.is_some_and(|i| i.contains("/loginflow:")),
+                "`{job}` runs `loginflow test` without the image that has Node"
+            );
+        }
+    }
     assert!(
         doc["plan"]["artifacts"]["paths"]
             .as_array()
