@@ -520,6 +520,71 @@ fn gitlab_example_is_valid_and_uses_only_real_commands() {
     assert!(text.contains("<!-- loginflow-plan -->"));
 }
 
+/// The fleet examples: a matrix job per tenant fed by `list --format json`, read-only plans and
+/// one combined comment.
+#[test]
+fn fleet_examples_plan_each_tenant_in_a_matrix_fed_by_list() {
+    let (_, doc) = load_yaml("examples/ci/github-actions-fleet.yml");
+    let by_job = check_all("github-actions-fleet.yml", &github_scripts(&doc));
+    assert!(by_job["tenants"].iter().any(|i| i == "list --format json"));
+    let plan = "plan $TENANT --no-secret-values --format markdown --detailed-exitcode --out plan/plan.json";
+    assert!(by_job["plan"].iter().any(|i| i == plan), "{by_job:?}");
+    assert_eq!(
+        doc["jobs"]["plan"]["strategy"]["matrix"]["tenant"],
+        "${{ fromJSON(needs.tenants.outputs.files) }}"
+    );
+    assert_eq!(
+        github_job_secrets(&doc, "plan"),
+        ["AUTH0_PLAN_CLIENT_ID", "AUTH0_PLAN_CLIENT_SECRET"]
+    );
+    assert!(
+        doc["jobs"]["comment"]["needs"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("plan"))
+    );
+
+    let (_, parent) = load_yaml("examples/ci/gitlab-ci-fleet.yml");
+    let (_, jobs) = load_yaml("examples/ci/gitlab-ci-fleet-jobs.yml");
+    let by_job = check_all("gitlab-ci-fleet-jobs.yml", &gitlab_scripts(&jobs));
+    let plan =
+        "plan $TENANT --no-secret-values --format markdown --detailed-exitcode --out $out.json";
+    assert!(by_job[".plan"].iter().any(|i| i == plan), "{by_job:?}");
+    // The generator of the child pipeline, run on `list --format json` of this repository.
+    let dir = tempfile::tempdir().unwrap();
+    let listed = loginflow()
+        .current_dir(root())
+        .args(["list", "--format", "json"])
+        .output()
+        .expect("run");
+    std::fs::write(dir.path().join("tenants.json"), &listed.stdout).unwrap();
+    let generator = as_scripts(&parent["tenants"]["script"])
+        .into_iter()
+        .find(|s| s.contains("node -e"))
+        .expect("the generator");
+    let out = std::process::Command::new("sh")
+        .current_dir(dir.path())
+        .args(["-c", &generator])
+        .output()
+        .expect("sh");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let child: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(dir.path().join("fleet.yml")).unwrap())
+            .expect("the child pipeline is YAML");
+    let files: Value = serde_json::from_slice::<Value>(&listed.stdout).unwrap()["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["file"].clone())
+        .collect();
+    assert_eq!(child["plan"]["parallel"]["matrix"][0]["TENANT"], files);
+    assert_eq!(child["plan"]["extends"], ".plan");
+}
+
 #[test]
 fn the_invocation_checker_catches_mistakes() {
     let check = |s: &str| {
