@@ -40,8 +40,12 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Print the JSON Schema of the configuration language.
     Schema,
+    /// List the tenant files and the domain each manages (for CI matrix jobs).
+    List(ListArgs),
     /// Show what apply would change in the live tenant(s), as a diff.
     Plan(PlanArgs),
+    /// Print a saved plan (`plan --out`) without a tenant: no request, no secret.
+    Show(ShowArgs),
     /// Apply the changes: to tenant files (after showing the plan), or exactly a saved plan.
     Apply(ApplyArgs),
     /// Show or remove a tenant's apply lock (left by a run that died): `unlock FILE --force`.
@@ -203,6 +207,25 @@ pub enum DiagnosticFormat {
     Json,
 }
 
+/// Output format of `list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// One `FILE  DOMAIN` line per tenant.
+    Human,
+    /// `{"format_version": 1, "tenants": [{"file": ..., "domain": ...}]}`.
+    Json,
+}
+
+/// Arguments of `list`.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Tenant files; default: every `tenants/*.yaml`.
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
 /// Arguments of `validate`.
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
@@ -241,6 +264,23 @@ pub struct PlanArgs {
     /// Also save the plan (for `loginflow apply FILE`). It holds no secret value.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Show the deletions `apply --prune` would make (a saved plan records it and prunes).
+    #[arg(long)]
+    pub prune: bool,
+    /// Read no secret value: compare everything else (code against the live fingerprints) and
+    /// list the secrets not compared. `apply` of the saved plan reads the values and checks them.
+    #[arg(long)]
+    pub no_secret_values: bool,
+}
+
+/// Arguments of `show`.
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// The saved plan (`plan --out FILE`).
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
 }
 
 /// Arguments of `apply`.
@@ -369,8 +409,19 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Validate(args) => commands::validate::run(&args.settings()?),
         Command::Schema => commands::schema::run(),
+        Command::List(args) => commands::list::run(&commands::list::Settings {
+            files: pipeline::tenant_files(&args.files)?,
+            format: match args.format {
+                ListFormat::Human => commands::list::Format::Human,
+                ListFormat::Json => commands::list::Format::Json,
+            },
+        }),
         Command::Render(args) => commands::render::run(&args.settings()?),
         Command::Plan(args) => commands::plan::run(&args.settings()?),
+        Command::Show(args) => commands::show::run(&commands::show::Settings {
+            file: args.file,
+            format: args.format.resolved(),
+        }),
         Command::Apply(args) => commands::apply::run(&args.settings()?),
         Command::Import(args) => commands::import::run(&commands::import::Settings {
             tenant: args.tenant,
@@ -464,6 +515,8 @@ impl PlanArgs {
             format: self.format.resolved(),
             detailed_exitcode: self.detailed_exitcode,
             out: self.out,
+            prune: self.prune,
+            secret_values: !self.no_secret_values,
         })
     }
 }

@@ -80,10 +80,20 @@ pub struct Prepared {
 /// Loads and validates one tenant file, reads its secret values and renders its desired state.
 /// No request is sent.
 pub fn prepare(file: &Path) -> Result<Prepared> {
+    prepare_with(file, true)
+}
+
+/// [`prepare`]; with `read_secrets` false (`plan --no-secret-values`) no secret value is read
+/// and the desired state is rendered without them.
+pub fn prepare_with(file: &Path, read_secrets: bool) -> Result<Prepared> {
     let tenant = load_valid(file)?;
     let label = file.display().to_string();
-    let values = crate::secrets::read_all(&tenant.config, tenant.base_dir(), &label)?;
-    let desired = crate::state::build::desired(&tenant, &values)?;
+    let values = if read_secrets {
+        crate::secrets::read_all(&tenant.config, tenant.base_dir(), &label)?
+    } else {
+        SecretValues::default()
+    };
+    let desired = crate::state::build::desired(&tenant, read_secrets.then_some(&values))?;
     Ok(Prepared {
         file: file.to_path_buf(),
         tenant,
@@ -94,8 +104,11 @@ pub fn prepare(file: &Path) -> Result<Prepared> {
 
 /// Prepares every file in the order given ([`prepare`]), then fails the files that manage one
 /// tenant as one owner (`validate`'s `duplicate-owner`, printed like every diagnostic).
-pub fn prepare_all(files: &[PathBuf]) -> Vec<Result<Prepared>> {
-    let mut prepared: Vec<Result<Prepared>> = files.iter().map(|f| prepare(f)).collect();
+pub fn prepare_all(files: &[PathBuf], read_secrets: bool) -> Vec<Result<Prepared>> {
+    let mut prepared: Vec<Result<Prepared>> = files
+        .iter()
+        .map(|f| prepare_with(f, read_secrets))
+        .collect();
     let tenants: Vec<&LoadedTenant> = prepared
         .iter()
         .filter_map(|p| p.as_ref().ok().map(|p| &p.tenant))
@@ -133,8 +146,11 @@ impl Prepared {
         self.file.display().to_string()
     }
 
-    /// Action → secret name → fingerprint, for the saved plan.
+    /// Action → secret name → fingerprint, for the saved plan (none without secret values).
     pub fn secret_fingerprints(&self) -> BTreeMap<String, BTreeMap<String, String>> {
+        if self.desired.without_secret_values {
+            return BTreeMap::new();
+        }
         self.desired
             .actions
             .iter()
@@ -223,7 +239,22 @@ pub fn owner(code: &str) -> Option<Ownership> {
 pub async fn read_and_plan(p: &Prepared, client: &TenantClient) -> Result<(LiveState, Plan)> {
     let triggers: Vec<_> = p.desired.bindings.keys().copied().collect();
     let live = crate::state::read::read(client, &triggers, owner).await?;
-    let mut plan = compute(&p.label(), &p.desired, &live).map_err(|errs| {
+    let mut plan = plan_of(p, &p.desired, &live)?;
+    plan.warnings
+        .extend(live.lock.as_ref().map(crate::lock::note));
+    Ok((live, plan))
+}
+
+/// The plan `plan --no-secret-values` makes of this tenant against `live`: what apply of such a
+/// saved plan compares with it.
+pub fn plan_without_secret_values(p: &Prepared, live: &LiveState) -> Result<Plan> {
+    let mut desired = crate::state::build::desired(&p.tenant, None)?;
+    desired.prune = p.desired.prune;
+    plan_of(p, &desired, live)
+}
+
+fn plan_of(p: &Prepared, desired: &DesiredState, live: &LiveState) -> Result<Plan> {
+    compute(&p.label(), desired, live).map_err(|errs| {
         let lines: Vec<String> = errs.iter().map(|e| format!("  {e}")).collect();
         Error::other(
             format!(
@@ -233,8 +264,5 @@ pub async fn read_and_plan(p: &Prepared, client: &TenantClient) -> Result<(LiveS
             ),
             None,
         )
-    })?;
-    plan.warnings
-        .extend(live.lock.as_ref().map(crate::lock::note));
-    Ok((live, plan))
+    })
 }

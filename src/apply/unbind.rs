@@ -108,6 +108,7 @@ mod tests {
             warnings: Vec::new(),
             kept: Vec::new(),
             live: LiveFingerprint::default(),
+            not_compared: Default::default(),
         }
     }
 

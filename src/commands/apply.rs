@@ -1,4 +1,5 @@
-//! `loginflow apply [FILE... | --all | plan.json] [--yes] [--prune]`.
+//! `loginflow apply [FILE... | --all | plan.json] [--yes] [--prune]`. A saved plan prunes exactly
+//! when it was planned with pruning (`plan --prune` or `flow.prune`).
 //!
 //! With tenant files: plan every tenant, show every plan, ask once (unless `--yes`; without a
 //! terminal, refuse rather than hang), then apply. With a saved plan: verify its checksum, re-read each tenant and refuse
@@ -10,7 +11,7 @@
 //! tenant is once no other apply runs; the lock is released at the end, on failure too, and on
 //! SIGINT/SIGTERM (then the exit code is 130/143). A tenant without changes takes no lock.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::apply::{ApplyOptions, Report, apply_with};
@@ -20,6 +21,7 @@ use crate::pipeline::Prepared;
 use crate::plan::Plan;
 use crate::plan::format::human;
 use crate::plan::saved::{SavedPlan, SavedTenant};
+use crate::state::LiveState;
 use crate::tenant::TenantClient;
 
 /// What `apply` needs, resolved from the command line by `cli`.
@@ -53,7 +55,7 @@ pub fn run(args: &Settings) -> Result<u8> {
     let (files, saved) = match &args.target {
         Target::Files(files) => (files.clone(), None),
         Target::SavedPlan(path) => {
-            let saved = saved_plan(path)?;
+            let saved = super::show::read(path)?;
             let files = saved
                 .tenants
                 .iter()
@@ -62,9 +64,19 @@ pub fn run(args: &Settings) -> Result<u8> {
             (files, Some(saved))
         }
     };
-    let mut prepared = crate::pipeline::prepare_all(&files);
-    for p in prepared.iter_mut().flatten() {
-        p.desired.prune |= args.prune;
+    if let Some(saved) = &saved {
+        refuse_prune_not_planned(saved, args.prune)?;
+    }
+    let mut prepared = crate::pipeline::prepare_all(&files, true);
+    for (i, p) in prepared.iter_mut().enumerate() {
+        if let Ok(p) = p {
+            // A saved plan prunes exactly when it was planned so.
+            let planned = saved.as_ref().and_then(|s| s.tenants.get(i));
+            p.desired.prune = match planned {
+                Some(t) => t.prune,
+                None => p.desired.prune || args.prune,
+            };
+        }
     }
     let runtime = crate::runtime::build()?;
     let yes = args.yes || saved.is_some();
@@ -99,7 +111,7 @@ async fn plan_ask_apply(
     for (i, planned) in planned.into_iter().enumerate() {
         let expected = saved.as_ref().and_then(|s| s.tenants.get(i));
         let fresh = match (&planned, expected) {
-            (Ok(p), Some(saved)) => check_fresh(&p.prepared, saved, &p.plan),
+            (Ok(p), Some(saved)) => check_fresh(&p.prepared, saved, &p.plan, &p.live),
             _ => Ok(()),
         };
         match (planned, fresh) {
@@ -263,7 +275,7 @@ async fn replan_and_apply(
     // The lock read back is ours.
     plan.warnings.retain(|w| !crate::lock::is_note(w));
     if let Some(saved) = expected {
-        check_fresh(&prepared, saved, &plan)?;
+        check_fresh(&prepared, saved, &plan, &live)?;
     } else if plan.actions != shown.actions || plan.bindings != shown.bindings {
         if accepted == Accepted::Asked {
             return Err(Error::other(
@@ -290,25 +302,98 @@ async fn replan_and_apply(
     ))
 }
 
-/// Reads and checks a saved plan.
-fn saved_plan(only: &Path) -> Result<SavedPlan> {
-    let text = std::fs::read_to_string(only).map_err(|source| Error::Io {
-        action: "read",
-        path: only.to_path_buf(),
-        source,
-    })?;
-    SavedPlan::parse(&text).map_err(|e| {
-        Error::other(
-            format!("`{}`: {e}", only.display()),
-            Some("run `loginflow plan --out FILE` again and apply the new file".into()),
-        )
-    })
+/// `apply plan.json --prune` of a plan made without pruning would delete what nobody reviewed.
+fn refuse_prune_not_planned(saved: &SavedPlan, prune: bool) -> Result<()> {
+    let unpruned: Vec<&str> = saved
+        .tenants
+        .iter()
+        .filter(|t| !t.prune)
+        .map(|t| t.file.as_str())
+        .collect();
+    if !prune || unpruned.is_empty() {
+        return Ok(());
+    }
+    Err(Error::other(
+        format!(
+            "the saved plan of {} was made without `--prune`; nothing was changed",
+            unpruned.join(", ")
+        ),
+        Some("run `loginflow plan --prune --out FILE`, review the deletions, and apply that file (a saved plan prunes as it was planned)".into()),
+    ))
 }
 
-/// Refuses a saved plan whose inputs changed, naming what changed.
-fn check_fresh(prepared: &Prepared, saved: &SavedTenant, now: &Plan) -> Result<()> {
+/// Refuses a saved plan whose inputs changed, naming what changed. A plan made without secret
+/// values is compared with the plan made the same way now, and each value read now must have
+/// the live fingerprint that plan compared the code with.
+fn check_fresh(
+    prepared: &Prepared,
+    saved: &SavedTenant,
+    now: &Plan,
+    live: &LiveState,
+) -> Result<()> {
+    let mut changed = live_changes(&saved.plan, now);
+    let blind;
+    let comparable = if saved.secret_values {
+        if prepared.secret_fingerprints() != saved.secret_fingerprints {
+            let names = secret_changes(&saved.secret_fingerprints, &prepared.secret_fingerprints());
+            changed.push(format!("secret values changed since the plan: {names}"));
+        }
+        now
+    } else {
+        changed.extend(unlike_live(prepared, &saved.plan.not_compared, live));
+        blind = crate::pipeline::plan_without_secret_values(prepared, live)?;
+        &blind
+    };
+    if changed.is_empty()
+        && (comparable.actions != saved.plan.actions || comparable.bindings != saved.plan.bindings)
+    {
+        changed.push("the configuration changed since the plan".into());
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    Err(Error::other(
+        format!(
+            "{}: the saved plan is stale; nothing was changed:\n  {}",
+            prepared.label(),
+            changed.join("\n  ")
+        ),
+        Some("run `loginflow plan --out FILE` again, review it, and apply the new file".into()),
+    ))
+}
+
+/// The secrets a plan without values did not compare whose value now differs from the live
+/// fingerprint it compared the code with: the plan did not show their change.
+fn unlike_live(
+    prepared: &Prepared,
+    not_compared: &std::collections::BTreeMap<String, Vec<String>>,
+    live: &LiveState,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (action, names) in not_compared {
+        let recorded = live
+            .actions
+            .iter()
+            .find(|a| &a.name == action)
+            .and_then(|a| a.owner.as_ref());
+        let desired = prepared.desired.actions.get(action);
+        for name in names {
+            let was = recorded.and_then(|o| o.secrets.get(name));
+            let is = desired.and_then(|d| d.secrets.get(name));
+            if was.is_some() && was != is {
+                out.push(format!(
+                    "action `{action}`: the value of secret `{name}` is not the live one the plan compared with (a changed secret); the plan is stale for `{action}`"
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// What changed in the live objects a plan was computed against.
+fn live_changes(saved: &Plan, now: &Plan) -> Vec<String> {
     let mut changed = Vec::new();
-    let (was, is) = (&saved.plan.live, &now.live);
+    let (was, is) = (&saved.live, &now.live);
     for (name, fp) in &was.actions {
         match is.actions.get(name) {
             None => changed.push(format!("action `{name}` was deleted")),
@@ -333,26 +418,7 @@ fn check_fresh(prepared: &Prepared, saved: &SavedTenant, now: &Plan) -> Result<(
             changed.push(format!("the bindings of `{trigger}` changed"));
         }
     }
-    if prepared.secret_fingerprints() != saved.secret_fingerprints {
-        let names = secret_changes(&saved.secret_fingerprints, &prepared.secret_fingerprints());
-        changed.push(format!("secret values changed since the plan: {names}"));
-    }
-    if changed.is_empty()
-        && (now.actions != saved.plan.actions || now.bindings != saved.plan.bindings)
-    {
-        changed.push("the configuration changed since the plan".into());
-    }
-    if changed.is_empty() {
-        return Ok(());
-    }
-    Err(Error::other(
-        format!(
-            "{}: the saved plan is stale; nothing was changed:\n  {}",
-            prepared.label(),
-            changed.join("\n  ")
-        ),
-        Some("run `loginflow plan --out FILE` again, review it, and apply the new file".into()),
-    ))
+    changed
 }
 
 type Fingerprints = std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;

@@ -17,6 +17,10 @@ pub struct Settings {
     pub format: Format,
     pub detailed_exitcode: bool,
     pub out: Option<PathBuf>,
+    /// Plan the deletions of `apply --prune` (recorded in the saved plan).
+    pub prune: bool,
+    /// Read secret values (else compare without them: `--no-secret-values`).
+    pub secret_values: bool,
 }
 
 /// How the plans are printed on stdout.
@@ -30,7 +34,10 @@ pub enum Format {
 /// Runs `plan`.
 pub fn run(args: &Settings) -> Result<u8> {
     let files = &args.files;
-    let prepared = crate::pipeline::prepare_all(files);
+    let mut prepared = crate::pipeline::prepare_all(files, args.secret_values);
+    for p in prepared.iter_mut().flatten() {
+        p.desired.prune |= args.prune;
+    }
     let runtime = crate::runtime::build()?;
     let results = runtime.block_on(plan_files(prepared));
     // Nothing is left to wait for; the worker threads end with the process.
@@ -61,7 +68,8 @@ pub fn run(args: &Settings) -> Result<u8> {
     })
 }
 
-fn render(plans: &[Plan], format: Format) -> String {
+/// Renders plans in `format` (also for `show`).
+pub fn render(plans: &[Plan], format: Format) -> String {
     match format {
         Format::Human => human::render(plans, crate::output::stdout_color()),
         Format::Markdown => markdown::render(plans),
@@ -92,6 +100,8 @@ fn write_saved(out: &PathBuf, planned: &[(Prepared, Plan)]) -> Result<()> {
             file: p.label(),
             plan: plan.clone(),
             secret_fingerprints: p.secret_fingerprints(),
+            prune: p.desired.prune,
+            secret_values: !p.desired.without_secret_values,
         })
         .collect();
     let text = SavedPlan::new(tenants).to_text();

@@ -69,9 +69,15 @@ pub fn compute(
         warnings: Vec::new(),
         kept: Vec::new(),
         live: fingerprint(live),
+        not_compared: BTreeMap::new(),
     };
+    let blind = desired.without_secret_values;
     for d in desired.actions.values() {
-        if let Some(a) = action_plan(d, by_name.get(d.name.as_str()).copied()) {
+        if blind && !d.secrets.is_empty() {
+            let names = d.secrets.keys().cloned().collect();
+            plan.not_compared.insert(d.name.clone(), names);
+        }
+        if let Some(a) = action_plan(d, by_name.get(d.name.as_str()).copied(), blind) {
             plan.actions.push(a);
         }
     }
@@ -149,7 +155,9 @@ fn index_live<'a>(
     Ok(by_name)
 }
 
-fn action_plan(d: &DesiredAction, live: Option<&LiveAction>) -> Option<ActionPlan> {
+/// The plan of one desired action. `blind`: its secret values are unknown, so its code is
+/// compared with the live header's fingerprints and no secret counts as changed.
+fn action_plan(d: &DesiredAction, live: Option<&LiveAction>, blind: bool) -> Option<ActionPlan> {
     let Some(l) = live else {
         return Some(ActionPlan {
             name: d.name.clone(),
@@ -167,11 +175,18 @@ fn action_plan(d: &DesiredAction, live: Option<&LiveAction>) -> Option<ActionPla
         });
     };
     let fields = field_changes(d, l);
-    let secrets = secret_changes(d, l);
+    let mut secrets = secret_changes(d, l);
+    let desired_code = match (&l.owner, blind) {
+        (Some(owner), true) => crate::render::with_fingerprints(&d.code, &owner.secrets),
+        _ => d.code.clone(),
+    };
+    if blind {
+        secrets.changed.clear();
+    }
     // The apply record (which apply deployed the live code) is not part of the desired code,
     // and a legacy header's `source:` line (the tenant file's old path) is no change.
     let live_code = crate::render::strip_record(&l.code);
-    let code_same = crate::render::same_code(&live_code, &d.code);
+    let code_same = crate::render::same_code(&live_code, &desired_code);
     let draft_matches = code_same && fields.is_empty() && !secrets.any();
     let mut notes = Vec::new();
     let mut building = false;
@@ -217,7 +232,7 @@ fn action_plan(d: &DesiredAction, live: Option<&LiveAction>) -> Option<ActionPla
         id: Some(l.id.clone()),
         trigger: d.trigger.id().to_string(),
         fields,
-        code_diff: (!code_same).then(|| diff(&live_code, &d.code, &d.name)),
+        code_diff: (!code_same).then(|| diff(&live_code, &desired_code, &d.name)),
         secrets,
         notes,
         building,

@@ -121,6 +121,10 @@ pub struct Plan {
     /// Managed actions that are gone from the config but kept because pruning is off.
     pub kept: Vec<String>,
     pub live: LiveFingerprint,
+    /// `plan --no-secret-values`: action → the secrets whose values were not compared (the
+    /// code was compared with the live fingerprints). Serialised only when not empty.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_compared: BTreeMap<String, Vec<String>>,
 }
 
 impl Plan {

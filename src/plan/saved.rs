@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::model::Plan;
 
 /// Version of the saved plan format.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// One tenant's part of a saved plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +21,13 @@ pub struct SavedTenant {
     pub plan: Plan,
     /// Action → secret name → fingerprint of the value the plan was computed with.
     pub secret_fingerprints: BTreeMap<String, BTreeMap<String, String>>,
+    /// Whether the plan deletes managed actions gone from the config (`plan --prune` or
+    /// `flow.prune`): `apply plan.json` prunes exactly when this is true.
+    pub prune: bool,
+    /// Whether the plan read the secret values. Without them (`plan --no-secret-values`),
+    /// `secret_fingerprints` is empty and apply checks each value against the live fingerprint
+    /// the plan compared with.
+    pub secret_values: bool,
 }
 
 /// The whole file.
@@ -124,6 +131,7 @@ mod tests {
             warnings: Vec::new(),
             kept: Vec::new(),
             live: Default::default(),
+            not_compared: Default::default(),
         };
         let fps = [(
             "a".to_string(),
@@ -134,6 +142,8 @@ mod tests {
             file: "tenants/prod.yaml".into(),
             plan,
             secret_fingerprints: fps,
+            prune: false,
+            secret_values: true,
         }])
     }
 

@@ -165,6 +165,21 @@ pub(crate) fn header_end(code: &str) -> Option<usize> {
     Some(end)
 }
 
+/// `code` with the fingerprints its header records for the secrets in `fps` replaced by those:
+/// how `plan --no-secret-values` compares code rendered without values with the live code.
+/// Code without a header is returned as is.
+pub fn with_fingerprints(code: &str, fps: &BTreeMap<String, String>) -> String {
+    let (Some(mut header), Some(end)) = (parse_header(code), header_end(code)) else {
+        return code.to_owned();
+    };
+    for (name, fp) in header.secrets.iter_mut() {
+        if let Some(live) = fps.get(name) {
+            fp.clone_from(live);
+        }
+    }
+    format!("{}{}", header.render(), &code[end..])
+}
+
 /// Whether two codes are the same but for a legacy `// source:` line in either's header: what
 /// the planner compares, so that upgrading, or renaming the tenant file, redeploys nothing.
 pub fn same_code(a: &str, b: &str) -> bool {
@@ -349,6 +364,20 @@ mod tests {
         // `source:` anywhere but right after the marker is not a header line.
         let code = "exports.x = 1;\n// source: a.yaml\n";
         assert!(!same_code(code, "exports.x = 1;\n"));
+    }
+
+    #[test]
+    fn fingerprints_are_replaced_by_name_only() {
+        let h = header("x", &[("A", UNSET), ("B", UNSET)]);
+        let code = format!("{}exports.x = 1;\n", h.render());
+        let live = [("A".to_string(), "$argon2id$a".to_string())].into();
+        let replaced = with_fingerprints(&code, &live);
+        let expected = header("x", &[("A", "$argon2id$a"), ("B", UNSET)]);
+        assert_eq!(replaced, format!("{}exports.x = 1;\n", expected.render()));
+        assert_eq!(
+            with_fingerprints("exports.x = 1;\n", &live),
+            "exports.x = 1;\n"
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use serde_json::json;
 
 pub use env::{BUILTIN as BUILTIN_TEMPLATES, harden_json, template_names};
 pub use error::RenderError;
-pub use header::{ManagedHeader, parse_header, same_code, strip_header};
+pub use header::{ManagedHeader, parse_header, same_code, strip_header, with_fingerprints};
 pub use record::{ApplyRecord, parse_record, strip_record, with_record};
 pub use resolve::{DEFAULT_DENY_MESSAGE, DEFAULT_TIMEOUT_MS, Resolved, resolve};
 pub use secrets::secrets_needed;

@@ -66,12 +66,20 @@ pub fn render_all(
     Ok(out)
 }
 
-/// The desired state for plan and apply.
-pub fn desired(tenant: &LoadedTenant, values: &SecretValues) -> Result<DesiredState, Error> {
+/// The desired state for plan and apply. Without `values` (`plan --no-secret-values`) every
+/// secret an action reads has the fingerprint `unset`, and the state says so.
+pub fn desired(
+    tenant: &LoadedTenant,
+    values: Option<&SecretValues>,
+) -> Result<DesiredState, Error> {
     let flow = tenant.config.flow.clone().unwrap_or_default();
-    let actions = render_all(tenant, Some(values))?
+    let actions = render_all(tenant, values)?
         .into_iter()
         .map(|(r, fps)| {
+            let fps = match values {
+                Some(_) => fps,
+                None => unknown_fingerprints(tenant, &r.name),
+            };
             let d = DesiredAction {
                 name: r.name.clone(),
                 trigger: r.trigger,
@@ -93,5 +101,20 @@ pub fn desired(tenant: &LoadedTenant, values: &SecretValues) -> Result<DesiredSt
         unmanaged: flow.unmanaged,
         prune: flow.prune,
         owner: tenant.config.owner().to_owned(),
+        without_secret_values: values.is_none(),
     })
+}
+
+/// Every secret `name` reads, each with the fingerprint `unset`.
+fn unknown_fingerprints(tenant: &LoadedTenant, name: &str) -> BTreeMap<String, String> {
+    let needed = tenant
+        .config
+        .actions
+        .get(name)
+        .map(secrets_needed)
+        .unwrap_or_default();
+    needed
+        .into_iter()
+        .map(|s| (s, crate::render::header::UNSET.to_string()))
+        .collect()
 }

@@ -31,4 +31,8 @@ pub struct DesiredState {
     pub prune: bool,
     /// The tenant file's owner (`tenant.owner`): only live actions of this owner are ours.
     pub owner: String,
+    /// Rendered without secret values (`plan --no-secret-values`): each action's `secrets` holds
+    /// `unset` for every secret it reads, and the planner compares the code with the live
+    /// fingerprints put in its header instead.
+    pub without_secret_values: bool,
 }

@@ -158,6 +158,69 @@ fn jwt_config_refuses_an_invalid_tenant_with_its_diagnostics() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// list
+
+/// `list` finds every `tenants/*.yaml` with its domain, in both formats, without a secret.
+#[test]
+fn list_names_every_tenant_file_and_its_domain() {
+    let out = loginflow()
+        .current_dir(root())
+        .args(["list", "--format", "json"])
+        .output()
+        .expect("run");
+    let (stdout, stderr) = texts(&out);
+    assert!(out.status.success(), "{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(doc["format_version"], 1);
+    let pairs: Vec<(String, String)> = doc["tenants"]
+        .as_array()
+        .expect("tenants")
+        .iter()
+        .map(|t| {
+            (
+                t["file"].as_str().unwrap().into(),
+                t["domain"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let mut files: Vec<String> = std::fs::read_dir(root().join("tenants"))
+        .expect("tenants/")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml"))
+        .map(|n| format!("tenants/{n}"))
+        .collect();
+    files.sort();
+    let listed: Vec<&str> = pairs.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(listed, files);
+    assert!(pairs.contains(&("tenants/hasura.yaml".into(), "acme.eu.auth0.com".into())));
+    assert!(pairs.contains(&("tenants/local.yaml".into(), "local".into())));
+    let out = loginflow()
+        .current_dir(root())
+        .args(["list", "tenants/hasura.yaml", "tenants/local.yaml"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        texts(&out).0,
+        "tenants/hasura.yaml  acme.eu.auth0.com\ntenants/local.yaml   local\n"
+    );
+}
+
+#[test]
+fn list_leaves_out_an_invalid_file_with_its_diagnostics() {
+    let bad = fixture("invalid/hasura_default_role.yaml");
+    let out = loginflow()
+        .current_dir(root())
+        .args(["list", "tenants/local.yaml"])
+        .arg(&bad)
+        .output()
+        .expect("run");
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stdout, "tenants/local.yaml  local\n");
+    assert!(stderr.contains("error[hasura-role]"), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------------------------
 // CI examples
 
 /// Checks one invocation (the words after `loginflow`) against the clap model.
@@ -356,7 +419,28 @@ fn check_all(file: &str, scripts: &BTreeMap<String, Vec<String>>) -> BTreeMap<St
     by_job
 }
 
-const PLAN_PR: &str = "plan --all --format markdown --detailed-exitcode --out plan.json";
+/// The pull-request plan: read-only credentials, no secret value.
+const PLAN_PR: &str =
+    "plan --all --no-secret-values --format markdown --detailed-exitcode --out plan.json";
+
+/// The `secrets.NAME` a GitHub job's steps are given.
+fn github_job_secrets(doc: &Value, job: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (_, step) in github_steps(doc).into_iter().filter(|(j, _)| j == job) {
+        for value in step
+            .get("env")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let text = value.1.as_str().unwrap_or("");
+            if let Some(rest) = text.split("secrets.").nth(1) {
+                names.push(rest.trim_end_matches(" }}").to_string());
+            }
+        }
+    }
+    names
+}
 
 #[test]
 fn github_example_is_valid_and_uses_only_real_commands() {
@@ -383,6 +467,19 @@ fn github_example_is_valid_and_uses_only_real_commands() {
     assert!(apply["concurrency"]["group"].is_string());
     assert!(text.contains("<!-- loginflow-plan -->"));
     assert!(text.contains("actions/upload-artifact") && text.contains("secrets.AUTH0_CLIENT_ID"));
+    // Pull requests: the read-only client only; apply: the write client and the values.
+    assert_eq!(
+        github_job_secrets(&doc, "plan"),
+        ["AUTH0_PLAN_CLIENT_ID", "AUTH0_PLAN_CLIENT_SECRET"]
+    );
+    let apply_secrets = github_job_secrets(&doc, "apply");
+    assert!(apply_secrets.iter().any(|s| s == "AUTH0_CLIENT_SECRET"));
+    assert!(apply_secrets.iter().any(|s| s == "HASURA_ADMIN_SECRET"));
+    assert!(
+        !by_job["apply"]
+            .iter()
+            .any(|i| i.contains("--no-secret-values"))
+    );
 }
 
 #[test]
@@ -396,12 +493,96 @@ fn gitlab_example_is_valid_and_uses_only_real_commands() {
             .any(|i| i == "apply plan.json --yes --rollback-on-failure")
     );
     assert!(doc["apply"]["resource_group"].is_string());
+    let plan_script = as_scripts(&doc["plan"]["script"]).join("\n");
+    assert!(
+        plan_script.contains("export AUTH0_CLIENT_ID=\"$AUTH0_PLAN_CLIENT_ID\""),
+        "{plan_script}"
+    );
+    // The jobs that run `loginflow test` run in the image that has Node.
+    for (job, invs) in &by_job {
+        if invs.iter().any(|i| i.starts_with("test")) {
+            let own = &doc[job.as_str()];
+            let image = own["image"]["name"].as_str().or_else(|| {
+                let base = own["extends"].as_str()?;
+                doc[base]["image"]["name"].as_str()
+            });
+            assert!(
+                image.is_some_and(|i| i.contains("/loginflow:")),
+                "`{job}` runs `loginflow test` without the image that has Node"
+            );
+        }
+    }
     assert!(
         doc["plan"]["artifacts"]["paths"]
             .as_array()
             .is_some_and(|p| p.contains(&Value::from("plan.json")))
     );
     assert!(text.contains("<!-- loginflow-plan -->"));
+}
+
+/// The fleet examples: a matrix job per tenant fed by `list --format json`, read-only plans and
+/// one combined comment.
+#[test]
+fn fleet_examples_plan_each_tenant_in_a_matrix_fed_by_list() {
+    let (_, doc) = load_yaml("examples/ci/github-actions-fleet.yml");
+    let by_job = check_all("github-actions-fleet.yml", &github_scripts(&doc));
+    assert!(by_job["tenants"].iter().any(|i| i == "list --format json"));
+    let plan = "plan $TENANT --no-secret-values --format markdown --detailed-exitcode --out plan/plan.json";
+    assert!(by_job["plan"].iter().any(|i| i == plan), "{by_job:?}");
+    assert_eq!(
+        doc["jobs"]["plan"]["strategy"]["matrix"]["tenant"],
+        "${{ fromJSON(needs.tenants.outputs.files) }}"
+    );
+    assert_eq!(
+        github_job_secrets(&doc, "plan"),
+        ["AUTH0_PLAN_CLIENT_ID", "AUTH0_PLAN_CLIENT_SECRET"]
+    );
+    assert!(
+        doc["jobs"]["comment"]["needs"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("plan"))
+    );
+
+    let (_, parent) = load_yaml("examples/ci/gitlab-ci-fleet.yml");
+    let (_, jobs) = load_yaml("examples/ci/gitlab-ci-fleet-jobs.yml");
+    let by_job = check_all("gitlab-ci-fleet-jobs.yml", &gitlab_scripts(&jobs));
+    let plan =
+        "plan $TENANT --no-secret-values --format markdown --detailed-exitcode --out $out.json";
+    assert!(by_job[".plan"].iter().any(|i| i == plan), "{by_job:?}");
+    // The generator of the child pipeline, run on `list --format json` of this repository.
+    let dir = tempfile::tempdir().unwrap();
+    let listed = loginflow()
+        .current_dir(root())
+        .args(["list", "--format", "json"])
+        .output()
+        .expect("run");
+    std::fs::write(dir.path().join("tenants.json"), &listed.stdout).unwrap();
+    let generator = as_scripts(&parent["tenants"]["script"])
+        .into_iter()
+        .find(|s| s.contains("node -e"))
+        .expect("the generator");
+    let out = std::process::Command::new("sh")
+        .current_dir(dir.path())
+        .args(["-c", &generator])
+        .output()
+        .expect("sh");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let child: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(dir.path().join("fleet.yml")).unwrap())
+            .expect("the child pipeline is YAML");
+    let files: Value = serde_json::from_slice::<Value>(&listed.stdout).unwrap()["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["file"].clone())
+        .collect();
+    assert_eq!(child["plan"]["parallel"]["matrix"][0]["TENANT"], files);
+    assert_eq!(child["plan"]["extends"], ".plan");
 }
 
 #[test]

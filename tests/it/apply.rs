@@ -9,4 +9,5 @@ mod kill;
 mod lock;
 mod pending;
 mod prop;
+mod readonly;
 mod saved;

@@ -228,6 +228,22 @@ async fn no_command_leaks_a_secret_or_token() {
         0
     );
 
+    // A pull-request plan without secret values, shown again, then applied with them.
+    std::fs::write(a.dir.path().join("t.yaml"), tenant_yaml(&base, "4")).unwrap();
+    let blind = [
+        "plan",
+        "t.yaml",
+        "--no-secret-values",
+        "--out",
+        "plan3.json",
+    ];
+    assert_eq!(a.run("plan --no-secret-values", &blind, None), 0);
+    for format in ["human", "markdown", "json"] {
+        let show = ["show", "plan3.json", "--format", format];
+        assert_eq!(a.run(&format!("show {format}"), &show, None), 0);
+    }
+    assert_eq!(a.run("apply blind plan", &["apply", "plan3.json"], None), 0);
+
     let logged = a
         .outputs
         .iter()

@@ -97,6 +97,7 @@ fn state(actions: Vec<DesiredAction>, flow: &[&str]) -> DesiredState {
         unmanaged: UnmanagedPolicy::Keep,
         prune: false,
         owner: DEFAULT_OWNER.into(),
+        without_secret_values: false,
     }
 }
 
@@ -277,6 +278,7 @@ fn removed_actions_are_kept_unless_pruning() {
     let p = plan(&d, &l);
     assert_eq!(p.kept, vec!["gone"]);
     assert!(p.actions.is_empty());
+    snapshot_all("kept", &p);
     assert_eq!(
         p.bindings[0].after,
         vec!["a"],
@@ -400,4 +402,56 @@ fn two_owners_claiming_one_name_is_an_error() {
             "action `b1` is managed by owner `team-b` (another tenant file on this tenant), and this file (owner `team-a`) declares it too; rename it in one of the two files"
         ]
     );
+}
+
+/// An action rendered with a real managed header, its secrets' fingerprints as given.
+fn headed(name: &str, body: &str, secrets: &[(&str, &str)]) -> DesiredAction {
+    let header = loginflow::render::ManagedHeader {
+        owner: DEFAULT_OWNER.into(),
+        action: name.into(),
+        kind: "custom".into(),
+        secrets: secrets
+            .iter()
+            .map(|(n, f)| (n.to_string(), f.to_string()))
+            .collect(),
+    };
+    DesiredAction {
+        code: format!("{}{body}\n", header.render()),
+        ..desired(name, body, secrets)
+    }
+}
+
+/// `plan --no-secret-values`: code is compared with the live fingerprints, no secret counts as
+/// changed, and every action's unread secrets are listed.
+#[test]
+fn without_secret_values_code_is_compared_modulo_fingerprints() {
+    let live_b = live_of(&headed("b", "2;", &[("K", "fp-live-b")]), "id-b");
+    let live_c = live_of(&headed("c", "3;", &[("K", "fp-live-c")]), "id-c");
+    let l = live(vec![live_b, live_c], &[0, 1]);
+    let mut d = state(
+        vec![
+            headed("a", "1;", &[("K", "unset")]),
+            headed("b", "2;", &[("K", "unset")]),
+            headed("c", "4;", &[("K", "unset")]),
+        ],
+        &["b", "c", "a"],
+    );
+    d.without_secret_values = true;
+    let p = plan(&d, &l);
+    assert_eq!(
+        ops(&p),
+        vec![("a".into(), Op::Create), ("c".into(), Op::Update)]
+    );
+    let c_diff = p.actions[1].code_diff.as_deref().unwrap();
+    let secrets_changed = c_diff.lines().any(|l| l.starts_with("+// secrets"));
+    assert!(c_diff.contains("+4;") && !secrets_changed, "{c_diff}");
+    assert!(!p.actions[1].secrets.any(), "no value, no secret change");
+    let listed: Vec<&str> = p.not_compared.keys().map(String::as_str).collect();
+    assert_eq!(listed, ["a", "b", "c"]);
+    snapshot_all("blind", &p);
+    // With the values read, the same desired state is a secret change of b and c.
+    d.without_secret_values = false;
+    let p = plan(&d, &l);
+    assert_eq!(p.actions.len(), 3, "{:?}", ops(&p));
+    assert!(p.not_compared.is_empty());
 }

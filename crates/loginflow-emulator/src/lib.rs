@@ -25,8 +25,8 @@
 //! # }
 //! ```
 //!
-//! Known differences from the real service, all deliberate: tokens are opaque (not JWTs) and
-//! scopes are not enforced; deploys complete at once (`deployed_version.deployed` is `true` on
+//! Known differences from the real service, all deliberate: tokens are opaque (not JWTs);
+//! deploys complete at once (`deployed_version.deployed` is `true` on
 //! the next read); the test endpoint does not run code; messages the real API's documentation
 //! does not pin down (duplicate name 409, invalid runtime, unknown version or binding ref) are
 //! our best guess in Auth0's style. Secrets keep Auth0's recorded order (kept names first, new
@@ -71,7 +71,7 @@ use tokio_rustls::TlsAcceptor;
 pub use error::{Error, Result};
 pub use faults::FaultSpec;
 pub use model::fingerprint;
-pub use options::{EmulatorOptions, RateLimitSpec};
+pub use options::{ClientGrant, EmulatorOptions, RateLimitSpec};
 pub use stats::Stats;
 
 use shared::Shared;

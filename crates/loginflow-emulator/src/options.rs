@@ -35,6 +35,19 @@ pub struct EmulatorOptions {
     /// A connection on which no byte moves either way for this long is closed (a stalled body,
     /// a client that stopped reading its response).
     pub idle_timeout: Duration,
+    /// More clients accepted by `POST /oauth/token`, each granted only its own scopes (the main
+    /// client above is granted every Actions scope). A request needing a scope its token lacks
+    /// answers 403 `insufficient_scope`, as Auth0 does.
+    pub clients: Vec<ClientGrant>,
+}
+
+/// A client and the Management API scopes its grant holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientGrant {
+    pub client_id: String,
+    pub client_secret: String,
+    /// Space-separated, e.g. `read:actions`.
+    pub scope: String,
 }
 
 /// Default of [`EmulatorOptions::max_connections`].
@@ -58,6 +71,7 @@ impl Default for EmulatorOptions {
             max_connections: MAX_CONNECTIONS,
             header_read_timeout: HEADER_READ_TIMEOUT,
             idle_timeout: IDLE_TIMEOUT,
+            clients: Vec::new(),
         }
     }
 }

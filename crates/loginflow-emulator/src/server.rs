@@ -153,8 +153,10 @@ fn pipeline(
     }
     let route = route.ok_or((ApiError::not_found_route(), false))?;
     if route != routes::Route::Token {
-        token::authenticate(shared, req).map_err(|e| (e, false))?;
-        if let Some(scope) = lock(&shared.faults).spec.deny_scope.clone() {
+        let granted = token::authenticate(shared, req).map_err(|e| (e, false))?;
+        let needed = routes::scope(&route);
+        let missing = (!granted.split(' ').any(|s| s == needed)).then(|| needed.to_string());
+        if let Some(scope) = missing.or_else(|| lock(&shared.faults).spec.deny_scope.clone()) {
             let message = format!("Insufficient scope, expected any of: {scope}");
             return Err((
                 ApiError::boom(403, message, Some("insufficient_scope")),

@@ -104,7 +104,10 @@ pub struct Shared {
     pub client_secret: String,
     pub latency_ms: u64,
     pub store: Mutex<Store>,
-    pub tokens: Mutex<HashMap<String, Nanos>>,
+    /// More clients and their grants ([`crate::ClientGrant`]).
+    pub clients: Vec<crate::ClientGrant>,
+    /// Issued token → (expiry, granted scopes).
+    pub tokens: Mutex<HashMap<String, (Nanos, String)>>,
     pub bucket: Mutex<Option<TokenBucket>>,
     pub faults: Mutex<FaultState>,
     pub recorder: Mutex<Recorder>,
@@ -122,6 +125,7 @@ impl Shared {
             client_secret: opts.client_secret.clone(),
             latency_ms: opts.latency_ms,
             store: Mutex::new(store),
+            clients: opts.clients.clone(),
             tokens: Mutex::new(HashMap::new()),
             bucket: Mutex::new(opts.rate_limit.map(TokenBucket::new)),
             faults: Mutex::new(faults),

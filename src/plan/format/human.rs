@@ -86,10 +86,18 @@ fn tenant(out: &mut String, plan: &Plan, color: bool) {
             "  kept: {k} is no longer in the config; `--prune` would delete it"
         );
     }
+    for (action, names) in &plan.not_compared {
+        let _ = writeln!(
+            out,
+            "  secrets not compared: {action}: {} (no values read; apply checks them)",
+            names.join(", ")
+        );
+    }
     for w in &plan.warnings {
         let _ = writeln!(out, "  {}: {w}", paint("warning", YELLOW, color));
     }
-    if !(plan.unowned.is_empty() && plan.kept.is_empty() && plan.warnings.is_empty()) {
+    let notes = plan.unowned.len() + plan.kept.len() + plan.not_compared.len();
+    if notes + plan.warnings.len() > 0 {
         out.push('\n');
     }
     let _ = writeln!(out, "Plan: {}.\n", summary(plan));

@@ -85,8 +85,8 @@ fn head(out: &mut String, plan: &Plan) {
         let _ = writeln!(
             out,
             "| before | {} |\n| after | {} |\n",
-            names(&b.before),
-            names(&b.after)
+            joined(&b.before, " → "),
+            joined(&b.after, " → ")
         );
     }
     for u in &plan.unowned {
@@ -98,10 +98,26 @@ fn head(out: &mut String, plan: &Plan) {
             u.trigger
         );
     }
+    for k in &plan.kept {
+        let _ = writeln!(
+            out,
+            "- kept: `{}` is no longer in the config; `--prune` would delete it",
+            escape(k)
+        );
+    }
+    for (action, secrets) in &plan.not_compared {
+        let _ = writeln!(
+            out,
+            "- secrets not compared: `{}`: {} (no values read; apply checks them)",
+            escape(action),
+            joined(secrets, ", ")
+        );
+    }
     for w in &plan.warnings {
         let _ = writeln!(out, "- ⚠️ {}", escape(w));
     }
-    if !plan.unowned.is_empty() || !plan.warnings.is_empty() {
+    let notes = plan.unowned.len() + plan.kept.len() + plan.not_compared.len();
+    if notes + plan.warnings.len() > 0 {
         out.push('\n');
     }
 }
@@ -144,14 +160,15 @@ fn details(a: &ActionPlan) -> String {
     s
 }
 
-fn names(list: &[String]) -> String {
+/// Each name as code, joined by `sep`; `(none)` for none.
+fn joined(list: &[String], sep: &str) -> String {
     if list.is_empty() {
         return "(none)".into();
     }
     list.iter()
         .map(|n| format!("`{}`", escape(n)))
         .collect::<Vec<_>>()
-        .join(" → ")
+        .join(sep)
 }
 
 /// Keeps user text from breaking the table or injecting HTML.

@@ -88,3 +88,74 @@ fn an_edited_plan_file_is_refused() {
     assert!(e.contains("checksum"), "{e}");
     assert!(env.action_names().is_empty());
 }
+
+/// `b` alone, after `two()` was applied: `a` is managed and gone from the config.
+fn without_a(env: &Env) {
+    env.write(&two());
+    env.apply_ok(&[]);
+    let t = Tenant::new(vec![Act::custom("b", "one", &["S1"])]).secret("S1", "s1");
+    env.write(&t);
+}
+
+#[test]
+fn plan_prune_shows_the_deletion_and_its_saved_plan_prunes() {
+    let env = Env::new();
+    without_a(&env);
+    let out = env.run(&["plan", "tenant.yaml"]);
+    let (o, _) = texts(&out);
+    assert!(o.contains("kept: a is no longer in the config"), "{o}");
+    let out = env.run(&["plan", "tenant.yaml", "--prune", "--out", "plan.json"]);
+    let (o, e) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{o}\n{e}");
+    assert!(o.contains("- delete a (post-login)"), "{o}");
+    assert!(!o.contains("kept:"), "{o}");
+    assert_eq!(env.action_names(), ["a", "b"], "plan wrote");
+    let out = env.run(&["apply", "plan.json"]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", texts(&out));
+    assert_eq!(env.action_names(), ["b"]);
+    env.assert_converged();
+}
+
+#[test]
+fn a_plan_saved_without_prune_keeps_and_refuses_apply_prune() {
+    let env = Env::new();
+    without_a(&env);
+    save_plan(&env);
+    let out = env.run(&["show", "plan.json", "--format", "markdown"]);
+    let (o, e) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{o}\n{e}");
+    assert!(o.contains("- kept: `a` is no longer in the config"), "{o}");
+    env.reset_stats();
+    let out = env.run(&["apply", "plan.json", "--prune"]);
+    let (o, e) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{o}\n{e}");
+    assert!(
+        e.contains("was made without `--prune`") && e.contains("plan --prune --out"),
+        "{e}"
+    );
+    assert_eq!(env.counts(), map(&[]), "a refused plan sent a request");
+    let out = env.run(&["apply", "plan.json"]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", texts(&out));
+    assert_eq!(env.action_names(), ["a", "b"], "kept without pruning");
+}
+
+/// `show` prints a saved plan as `plan` printed it, in each format, sending nothing.
+#[test]
+fn show_renders_a_saved_plan_like_plan_without_a_request() {
+    let env = Env::new();
+    without_a(&env);
+    env.write(&Tenant::new(vec![Act::custom("b", "two", &["S1"])]).secret("S1", "s1"));
+    save_plan(&env);
+    for format in ["human", "markdown", "json"] {
+        let planned = env.run(&["plan", "tenant.yaml", "--format", format]);
+        env.reset_stats();
+        let shown = env.run(&["show", "plan.json", "--format", format]);
+        assert_eq!(shown.status.code(), Some(0), "{:?}", texts(&shown));
+        assert_eq!(texts(&shown).0, texts(&planned).0, "{format}");
+        assert_eq!(env.counts(), map(&[]), "show sent a request");
+    }
+    let text = std::fs::read_to_string(env.dir.path().join("plan.json")).unwrap();
+    std::fs::write(env.dir.path().join("plan.json"), text.replace("two", "six")).unwrap();
+    let (_, e) = texts(&env.run(&["show", "plan.json"]));
+    assert!(e.contains("checksum"), "{e}");
+}

@@ -109,6 +109,22 @@ pub enum Route {
     GetUser(String),
 }
 
+/// The Management API scope a route needs (Auth0's API reference): reads `read:actions`;
+/// creates, deploys, rollbacks and tests `create:actions`; updates and binding changes
+/// `update:actions`; deletes `delete:actions`.
+pub fn scope(route: &Route) -> &'static str {
+    use Route::*;
+    match route {
+        Token => "",
+        CreateAction | Deploy(_) | Rollback(..) | TestAction(_) => "create:actions",
+        UpdateAction(_) | PatchBindings(_) => "update:actions",
+        DeleteAction(_) => "delete:actions",
+        GetUser(_) => "read:users",
+        ListActions | GetAction(_) | ListVersions(_) | GetVersion(..) | Triggers
+        | GetBindings(_) | Execution(_) | Modules => "read:actions",
+    }
+}
+
 /// Matches method and decoded path segments to a route and its template.
 pub fn route(method: &str, segs: &[String]) -> Option<(Route, &'static str)> {
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();

@@ -15,7 +15,7 @@ use crate::validate::form_decode;
 /// Lifetime of an access token, as the Management API's default.
 const EXPIRES_IN: u64 = 86_400;
 
-/// The scopes granted to the emulator's client.
+/// The scopes granted to the emulator's main client.
 const SCOPE: &str = "read:actions create:actions update:actions delete:actions read:users";
 
 /// The token request's fields, from either body encoding.
@@ -57,11 +57,19 @@ pub fn issue(shared: &Shared, req: &Req) -> Result<Reply, ApiError> {
             ));
         }
     }
-    if get("client_id") != Some(shared.client_id.as_str())
-        || get("client_secret") != Some(shared.client_secret.as_str())
+    let (id, secret) = (get("client_id"), get("client_secret"));
+    let scope = if id == Some(shared.client_id.as_str())
+        && secret == Some(shared.client_secret.as_str())
     {
-        return Err(ApiError::oauth(401, "access_denied", "Unauthorized"));
-    }
+        SCOPE.to_string()
+    } else {
+        shared
+            .clients
+            .iter()
+            .find(|c| id == Some(c.client_id.as_str()) && secret == Some(c.client_secret.as_str()))
+            .map(|c| c.scope.clone())
+            .ok_or_else(|| ApiError::oauth(401, "access_denied", "Unauthorized"))?
+    };
     match get("audience") {
         Some(aud) if aud.ends_with("/api/v2/") => {}
         Some(aud) => {
@@ -81,18 +89,19 @@ pub fn issue(shared: &Shared, req: &Req) -> Result<Reply, ApiError> {
     let expiry = clock::now().saturating_add(EXPIRES_IN * 1_000_000_000);
     let mut tokens = lock(&shared.tokens);
     let now = clock::now();
-    tokens.retain(|_, exp| *exp > now);
-    tokens.insert(token.clone(), expiry);
+    tokens.retain(|_, (exp, _)| *exp > now);
+    tokens.insert(token.clone(), (expiry, scope.clone()));
     Ok(Reply::ok(json!({
         "access_token": token,
-        "scope": SCOPE,
+        "scope": scope,
         "expires_in": EXPIRES_IN,
         "token_type": "Bearer",
     })))
 }
 
-/// Checks `Authorization: Bearer <token>` against issued, unexpired tokens.
-pub fn authenticate(shared: &Shared, req: &Req) -> Result<(), ApiError> {
+/// Checks `Authorization: Bearer <token>` against issued, unexpired tokens; returns the scopes
+/// the token was granted.
+pub fn authenticate(shared: &Shared, req: &Req) -> Result<String, ApiError> {
     let header = req
         .headers
         .get(hyper::header::AUTHORIZATION)
@@ -104,7 +113,7 @@ pub fn authenticate(shared: &Shared, req: &Req) -> Result<(), ApiError> {
         .ok_or_else(ApiError::missing_auth)?
         .trim();
     match lock(&shared.tokens).get(token) {
-        Some(exp) if *exp > clock::now() => Ok(()),
+        Some((exp, scope)) if *exp > clock::now() => Ok(scope.clone()),
         Some(_) => Err(ApiError::invalid_token(
             "Expired token received for JSON Web Token validation",
         )),

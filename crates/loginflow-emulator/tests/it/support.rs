@@ -126,14 +126,23 @@ pub async fn get_token(http: &reqwest::Client, base: &str) -> String {
 
 /// An access token for client `local` with `secret`.
 pub async fn get_token_with(http: &reqwest::Client, base: &str, secret: &str) -> String {
-    let body: Value = http
-        .post(format!("{base}/oauth/token"))
-        .json(&json!({"grant_type": "client_credentials", "client_id": "local", "client_secret": secret, "audience": format!("{base}/api/v2/")}))
+    let body = token_response(http, base, "local", secret).await;
+    body["access_token"].as_str().unwrap().to_string()
+}
+
+/// The token endpoint's answer for a client.
+pub async fn token_response(
+    http: &reqwest::Client,
+    base: &str,
+    client_id: &str,
+    secret: &str,
+) -> Value {
+    http.post(format!("{base}/oauth/token"))
+        .json(&json!({"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret, "audience": format!("{base}/api/v2/")}))
         .send()
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
-    body["access_token"].as_str().unwrap().to_string()
+        .unwrap()
 }

@@ -118,3 +118,64 @@ async fn wrong_audience_and_grant_are_rejected() {
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"], "unsupported_grant_type");
 }
+
+/// A client granted only `read:actions` reads everything plan reads; every write answers 403
+/// `insufficient_scope` naming the scope it needs, and changes nothing.
+#[tokio::test]
+async fn a_read_only_client_reads_and_every_write_names_its_scope() {
+    let opts = EmulatorOptions {
+        clients: vec![loginflow_emulator::ClientGrant {
+            client_id: "reader".into(),
+            client_secret: "r".into(),
+            scope: "read:actions".into(),
+        }],
+        ..EmulatorOptions::fast()
+    };
+    let c = Client::start(opts).await;
+    let body = super::support::token_response(&c.http, &c.base, "reader", "r").await;
+    assert_eq!(body["scope"], "read:actions");
+    let token = body["access_token"].as_str().unwrap().to_string();
+    let call = |method: reqwest::Method, path: &str| {
+        c.http
+            .request(method, format!("{}{path}", c.base))
+            .bearer_auth(&token)
+            .json(&json!({}))
+            .send()
+    };
+    for path in [
+        "/api/v2/actions/actions",
+        "/api/v2/actions/triggers",
+        "/api/v2/actions/triggers/post-login/bindings",
+    ] {
+        let resp = call(reqwest::Method::GET, path).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+    }
+    use reqwest::Method as M;
+    for (method, path, scope) in [
+        (M::POST, "/api/v2/actions/actions", "create:actions"),
+        (M::PATCH, "/api/v2/actions/actions/x", "update:actions"),
+        (
+            M::POST,
+            "/api/v2/actions/actions/x/deploy",
+            "create:actions",
+        ),
+        (M::DELETE, "/api/v2/actions/actions/x", "delete:actions"),
+        (
+            M::PATCH,
+            "/api/v2/actions/triggers/post-login/bindings",
+            "update:actions",
+        ),
+    ] {
+        let resp = call(method, path).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{path}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["errorCode"], "insufficient_scope", "{path}");
+        assert_eq!(
+            body["message"],
+            format!("Insufficient scope, expected any of: {scope}"),
+            "{path}"
+        );
+    }
+    // The main client keeps every Actions scope.
+    c.create("a").await;
+}
