@@ -74,6 +74,8 @@ codes! {
     PathOutsideRoot => "path-outside-root": "a path in a tenant file (include, code, templates, secret or credential file) resolves outside the repository root",
     NotAFile => "not-a-file": "a path names a folder, FIFO, device, socket or `/proc` file where a regular file is read",
     CodeSize => "code-size": "an action's code (the custom file, or as rendered) is larger than Auth0's 100 kB",
+    MapFrom => "map-from": "a `map[].from` that is empty or has an empty key (`.` maps the whole response)",
+    ProfileDomain => "profile-domain": "a `profile` action whose Management API domain is not a usable Auth0 domain (required on `domain: local`)",
     LoginBudget => "login-budget": "a flow whose outbound calls can run past Auth0's 20 s per login (their timeouts summed)",
     LoginBudgetTight => "login-budget-tight": "a flow whose outbound calls can come within 25% of Auth0's 20 s per login",
 }

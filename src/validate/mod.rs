@@ -4,6 +4,7 @@
 
 pub mod auth0_rules;
 pub mod budget;
+pub mod calls;
 pub mod kind_rules;
 pub mod limits;
 pub mod refs;
@@ -21,6 +22,7 @@ pub fn check_tenant(tenant: &LoadedTenant) -> Vec<Diagnostic> {
     findings.extend(kind_rules::check(&tenant.config.actions));
     findings.extend(limits::check(tenant));
     findings.extend(budget::check(&tenant.config));
+    findings.extend(calls::check(&tenant.config));
     let mut diags: Vec<Diagnostic> = findings.into_iter().map(|f| tenant.locate(f)).collect();
     sort(&mut diags);
     diags
