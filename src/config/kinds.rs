@@ -243,7 +243,7 @@ pub struct M2mAuth {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FieldMapping {
-    /// Dot path into the response (or the user object for `profile`).
+    /// Dot path into the response (or the user object for `profile`); `.` is the whole of it.
     pub from: String,
     /// The claim that receives it.
     pub claim: Option<String>,
@@ -276,6 +276,9 @@ pub struct ProfileSpec {
     pub client_secret: String,
     /// User attribute (dot path into the user object) → where it goes.
     pub map: Vec<FieldMapping>,
+    /// Keep the mapped attributes in `app_metadata` and read the user again only after a TTL
+    /// (changes in the directory reach tokens up to `ttl_seconds` late).
+    pub cache: Option<ResultCache>,
 }
 
 /// `kind: custom` — the user's own code.

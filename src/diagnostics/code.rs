@@ -75,6 +75,10 @@ codes! {
     NotAFile => "not-a-file": "a path names a folder, FIFO, device, socket or `/proc` file where a regular file is read",
     CodeSize => "code-size": "an action's code (the custom file, or as rendered) is larger than Auth0's 100 kB",
     DuplicateOwner => "duplicate-owner": "two tenant files checked together manage one tenant with the same `tenant.owner`",
+    MapFrom => "map-from": "a `map[].from` that is empty or has an empty key (`.` maps the whole response)",
+    ProfileDomain => "profile-domain": "a `profile` action whose Management API domain is not a usable Auth0 domain (required on `domain: local`)",
+    LoginBudget => "login-budget": "a flow whose outbound calls can run past Auth0's 20 s per login (their timeouts summed)",
+    LoginBudgetTight => "login-budget-tight": "a flow whose outbound calls can come within 25% of Auth0's 20 s per login",
 }
 
 impl fmt::Display for Code {

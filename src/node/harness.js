@@ -7,12 +7,12 @@
 //
 // Fidelity notes: actions run in flow order; api.access.deny ends the flow after the current
 // action; app/user metadata changes are applied at the end of the flow (later actions see the
-// original event); custom claims with a restricted name are silently not added (Auth0 drops them
-// without failing the login); the whole flow shares one time budget (Auth0: 20 s per trigger
-// execution) and the login fails when it runs out; api.cache enforces Auth0's limits; fetch is a
-// stub (unstubbed calls fail the case); each action is a fresh CommonJS module per case (in a
-// sandbox kept per action, with per-case globals swapped in) that may
-// require only Node built-ins.
+// original event), api.transaction.setMetadata at once (later actions see it); custom claims
+// with a restricted name are silently not added (Auth0 drops them without failing the login);
+// the whole flow shares one time budget (Auth0: 20 s per trigger execution) and the login fails
+// when it runs out; api.cache enforces Auth0's limits; fetch is a stub (unstubbed calls fail the
+// case); each action is a fresh CommonJS module per case (in a sandbox kept per action, with
+// per-case globals swapped in) that may require only Node built-ins.
 //
 // `RESTRICTED_CLAIMS` (an array of names) is defined by the caller ahead of this source.
 "use strict";
@@ -230,9 +230,29 @@ function makeApi(record, state, cache, current) {
       },
     },
     cache,
+    transaction: {
+      // Actions Transaction Metadata: visible at once to this action and to every later one of
+      // the same execution; strings, numbers and booleans only, null removes the key.
+      setMetadata(key, value) {
+        if (!open()) return;
+        const ok = value === null || ["string", "number", "boolean"].includes(typeof value);
+        if (typeof key !== "string" || !ok) {
+          throw new TypeError("api.transaction.setMetadata takes a string key and a string, number, boolean or null value");
+        }
+        if (value === null) delete state.tx[key]; else state.tx[key] = value;
+        if (current.event) withTransactionMetadata(current.event, state.tx);
+      },
+    },
     redirect: { sendUserTo: noop("api.redirect.sendUserTo"), canRedirect: () => false },
     multifactor: { enable: noop("api.multifactor.enable") },
   };
+}
+
+/** Puts the transaction metadata set so far into an action's event (`event.transaction.metadata`). */
+function withTransactionMetadata(event, tx) {
+  if (Object.keys(tx).length === 0 && !event.transaction) return;
+  if (event.transaction === null || typeof event.transaction !== "object") event.transaction = {};
+  event.transaction.metadata = { ...tx };
 }
 
 function makeConsole(record, current) {
@@ -304,7 +324,7 @@ async function runCase(job, testCase) {
   const limitMs = job.time_limit_ms || FLOW_LIMIT_MS;
   const deadline = Date.now() + limitMs;
   const flowController = new AbortController();
-  const state = { app: {}, user: {} };
+  const state = { app: {}, user: {}, tx: { ...((testCase.event && testCase.event.transaction && testCase.event.transaction.metadata) || {}) } };
   const nowMs = testCase.now_ms;
   const now = () => (nowMs !== undefined && nowMs !== null ? Number(nowMs) : Date.now());
   const entries = new Map(Object.entries(testCase.cache || {}).map(([k, v]) => [k, { value: v, expires_at: null }]));
@@ -326,6 +346,8 @@ async function runCase(job, testCase) {
       ? Object.fromEntries(action.secrets.filter((n) => n in secrets).map((n) => [n, secrets[n]]))
       : { ...secrets };
     event.secrets = visible;
+    withTransactionMetadata(event, state.tx);
+    current.event = event;
     try {
       const exported = loadAction(action, STATIC_GLOBALS, caseGlobals);
       if (typeof exported.onExecutePostLogin !== "function") {

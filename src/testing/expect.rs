@@ -1,8 +1,11 @@
 //! Comparing what a case did with what it expected: one [`Mismatch`] per difference, each
 //! readable on its own (`access_token["https://acme.com/plan"]: expected "pro", got "free"`).
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
+use super::matcher::{self, Ctx, Mode};
 use super::pattern;
 use crate::config::test_case::{Denied, Expect, ExpectedCall};
 use crate::node::{CaseResult, HttpCall};
@@ -23,7 +26,7 @@ impl std::fmt::Display for Mismatch {
     }
 }
 
-fn mismatch(field: impl Into<String>, detail: impl Into<String>) -> Mismatch {
+pub(super) fn mismatch(field: impl Into<String>, detail: impl Into<String>) -> Mismatch {
     Mismatch {
         field: field.into(),
         detail: detail.into(),
@@ -31,8 +34,13 @@ fn mismatch(field: impl Into<String>, detail: impl Into<String>) -> Mismatch {
 }
 
 /// Everything that makes the case fail: problems with the run itself (an unstubbed call, an
-/// uncaught error, the time limit), then every unmet expectation.
-pub fn compare(expect: &Expect, result: &CaseResult) -> Vec<Mismatch> {
+/// uncaught error, the time limit), then every unmet expectation. `secrets` are the case's
+/// secret values (for `$jwt.verify`).
+pub fn compare(
+    expect: &Expect,
+    result: &CaseResult,
+    secrets: &BTreeMap<String, String>,
+) -> Vec<Mismatch> {
     let mut out = Vec::new();
     if let Some(problem) = &result.error {
         let detail = match problem.strip_prefix("unstubbed HTTP call: ") {
@@ -92,9 +100,10 @@ pub fn compare(expect: &Expect, result: &CaseResult) -> Vec<Mismatch> {
             true,
         ),
     ];
+    let ctx = Ctx { secrets };
     for (label, want, got, exact) in claims {
         if let Some(want) = want {
-            compare_map(label, want, got, exact, &mut out);
+            compare_map(label, want, got, exact, &ctx, &mut out);
         }
     }
     if let Some(denied) = &expect.denied {
@@ -109,14 +118,17 @@ pub fn compare(expect: &Expect, result: &CaseResult) -> Vec<Mismatch> {
     out
 }
 
-/// A map of claims or metadata keys. `exact`: no other keys may be present.
+/// A map of claims or metadata keys. `exact`: no other keys may be present, at any depth;
+/// otherwise (`*_includes`) the expected keys are a subset at every depth.
 fn compare_map(
     label: &str,
     want: &Map<String, Value>,
     got: &Map<String, Value>,
     exact: bool,
+    ctx: &Ctx,
     out: &mut Vec<Mismatch>,
 ) {
+    let mode = if exact { Mode::Exact } else { Mode::Subset };
     let what = if label.ends_with("metadata") {
         "key"
     } else {
@@ -129,7 +141,7 @@ fn compare_map(
                 field,
                 format!("expected {}, but the {what} is not set", show(w)),
             )),
-            Some(g) => compare_value(&field, w, g, out),
+            Some(g) => matcher::compare(&field, w, g, mode, ctx, out),
         }
     }
     if exact {
@@ -145,50 +157,6 @@ fn compare_map(
             ));
         }
     }
-}
-
-/// Two JSON values; objects on both sides are compared key by key so the path points at the
-/// exact difference.
-fn compare_value(field: &str, want: &Value, got: &Value, out: &mut Vec<Mismatch>) {
-    if want == got {
-        return;
-    }
-    if let (Value::Object(w), Value::Object(g)) = (want, got) {
-        for (k, wv) in w {
-            let sub = format!("{field}[{}]", quote(k));
-            match g.get(k) {
-                None => out.push(mismatch(
-                    sub,
-                    format!("expected {}, but the key is missing", show(wv)),
-                )),
-                Some(gv) => compare_value(&sub, wv, gv, out),
-            }
-        }
-        for (k, gv) in g.iter().filter(|(k, _)| !w.contains_key(*k)) {
-            out.push(mismatch(
-                format!("{field}[{}]", quote(k)),
-                format!("not expected, got {}", show(gv)),
-            ));
-        }
-        return;
-    }
-    out.push(mismatch(field, expected_got(want, got)));
-}
-
-/// `expected X, got Y` on one line when both are short, else both pretty-printed on their own
-/// lines.
-fn expected_got(want: &Value, got: &Value) -> String {
-    let (w, g) = (show(want), show(got));
-    if !w.contains('\n') && !g.contains('\n') {
-        return format!("expected {w}, got {g}");
-    }
-    format!("\n  expected: {}\n  got: {}", indent(want), indent(got))
-}
-
-/// A value pretty-printed, continuation lines indented under a `  label: ` prefix.
-fn indent(v: &Value) -> String {
-    let pretty = serde_json::to_string_pretty(v).unwrap_or_default();
-    pretty.lines().collect::<Vec<_>>().join("\n    ")
 }
 
 fn compare_denied(want: &Denied, r: &CaseResult, out: &mut Vec<Mismatch>) {
@@ -310,7 +278,7 @@ fn compare_cache(want: &[String], r: &CaseResult, out: &mut Vec<Mismatch>) {
 }
 
 /// A string as a JSON literal.
-fn quote(s: &str) -> String {
+pub(super) fn quote(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
 }
 
@@ -320,5 +288,5 @@ pub fn show(v: &Value) -> String {
     if compact.len() <= 60 {
         return compact;
     }
-    format!("\n    {}", indent(v))
+    format!("\n    {}", matcher::indent(v))
 }

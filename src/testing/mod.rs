@@ -9,6 +9,7 @@
 pub mod event;
 pub mod expect;
 pub mod junit;
+pub mod matcher;
 pub mod outcome;
 pub mod pattern;
 pub mod redact;
@@ -58,7 +59,7 @@ pub fn run(suites: &[Suite], time_limit_ms: Option<u64>) -> Result<Vec<CaseOutco
         .zip(results)
         .map(|((file, case), result)| {
             let redactor = Redactor::new(case.secrets.values());
-            let failures: Vec<String> = expect::compare(&case.expect, &result)
+            let failures: Vec<String> = expect::compare(&case.expect, &result, &case.secrets)
                 .iter()
                 .map(|m| redactor.apply(&m.to_string()))
                 .collect();

@@ -60,6 +60,7 @@ fn hasura(spec: &HasuraSpec, base: &str, out: &mut Vec<Finding>) {
             out.push(Finding::error(Code::HasuraVariable, ptr, msg).on_key());
         }
     }
+    variable_case(spec, base, out);
     if let Some(sync) = &spec.sync {
         let idents = [("table", &sync.table), ("constraint", &sync.constraint)];
         let cols = sync.update_columns.iter().enumerate();
@@ -75,6 +76,32 @@ fn hasura(spec: &HasuraSpec, base: &str, out: &mut Vec<Finding>) {
                 &format!("{base}/sync/columns/{}", escape_pointer(c)),
                 out,
             );
+        }
+    }
+}
+
+/// Session variable names are case-insensitive in Hasura: two that differ only in case would both
+/// be emitted, and which one Hasura reads is not defined.
+fn variable_case(spec: &HasuraSpec, base: &str, out: &mut Vec<Finding>) {
+    let mut seen: std::collections::BTreeMap<String, &str> = std::collections::BTreeMap::new();
+    for key in spec.session_variables.keys() {
+        match seen.get(&key.to_ascii_lowercase()) {
+            Some(first) => {
+                let ptr = format!("{base}/session_variables/{}", escape_pointer(key));
+                let msg = format!(
+                    "session variables `{first}` and `{key}` differ only in case: Hasura reads \
+                     names case-insensitively, so both would set one variable"
+                );
+                let hint = Some(format!("keep one of them; `{first}` is the other"));
+                out.push(
+                    Finding::error(Code::HasuraVariable, ptr, msg)
+                        .on_key()
+                        .hint(hint),
+                );
+            }
+            None => {
+                seen.insert(key.to_ascii_lowercase(), key);
+            }
         }
     }
 }

@@ -3,6 +3,8 @@
 //! findings; nothing stops at the first problem.
 
 pub mod auth0_rules;
+pub mod budget;
+pub mod calls;
 pub mod kind_rules;
 pub mod limits;
 pub mod owners;
@@ -20,6 +22,8 @@ pub fn check_tenant(tenant: &LoadedTenant) -> Vec<Diagnostic> {
     findings.extend(auth0_rules::check(tenant));
     findings.extend(kind_rules::check(&tenant.config.actions));
     findings.extend(limits::check(tenant));
+    findings.extend(budget::check(&tenant.config));
+    findings.extend(calls::check(&tenant.config));
     let mut diags: Vec<Diagnostic> = findings.into_iter().map(|f| tenant.locate(f)).collect();
     sort(&mut diags);
     diags

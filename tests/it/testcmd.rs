@@ -49,7 +49,7 @@ fn passing_fixture_passes_and_exits_0() {
     // exact expectations of the fixture say so, and they held.
     assert_eq!(
         stdout.lines().last(),
-        Some("3 passed, 0 failed"),
+        Some("4 passed, 0 failed"),
         "{stdout}"
     );
 }
@@ -81,6 +81,14 @@ fn every_kind_of_expectation_fails_with_its_message() {
         (
             "wrong access_token_includes",
             &[r#"access_token["https://t.example/tier"]: expected "silver", got "gold""#],
+        ),
+        (
+            "wrong matchers",
+            &[
+                r#"id_token["https://t.example/plan"]: expected a string matching /^pro/, got "free""#,
+                r#"access_token["https://t.example/tier"]: expected a number, got "gold""#,
+                r#"access_token["https://t.example/scope"]: expected a JWT, got {"read":true}"#,
+            ],
         ),
         (
             "wrong app_metadata",
@@ -247,10 +255,10 @@ fn junit_output_is_well_formed_and_escaped() {
     assert_eq!(code, 1);
     let elements = check_xml(&xml);
     assert_eq!(elements.iter().filter(|e| *e == "testsuite").count(), 2);
-    assert_eq!(elements.iter().filter(|e| *e == "testcase").count(), 16);
-    assert_eq!(elements.iter().filter(|e| *e == "failure").count(), 13);
+    assert_eq!(elements.iter().filter(|e| *e == "testcase").count(), 18);
+    assert_eq!(elements.iter().filter(|e| *e == "failure").count(), 14);
     assert!(
-        xml.contains("<testsuites name=\"loginflow test\" tests=\"16\" failures=\"13\""),
+        xml.contains("<testsuites name=\"loginflow test\" tests=\"18\" failures=\"14\""),
         "{xml}"
     );
     assert!(
@@ -270,11 +278,11 @@ fn junit_out_writes_a_file_and_keeps_human_output() {
     let report = dir.path().join("junit.xml");
     let (code, stdout, _) = run(&[&path("pass.yaml"), "--junit-out", &report.to_string_lossy()]);
     assert_eq!(code, 0, "{stdout}");
-    assert_eq!(stdout.lines().last(), Some("3 passed, 0 failed"));
+    assert_eq!(stdout.lines().last(), Some("4 passed, 0 failed"));
     let xml = std::fs::read_to_string(&report).expect("report written");
     assert_eq!(
         check_xml(&xml).iter().filter(|e| *e == "testcase").count(),
-        3
+        4
     );
 }
 
@@ -288,7 +296,7 @@ fn a_tenant_with_validation_errors_is_not_tested() {
         "{stderr}"
     );
     assert!(!stdout.contains("never runs"));
-    assert_eq!(stdout.lines().last(), Some("3 passed, 0 failed"));
+    assert_eq!(stdout.lines().last(), Some("4 passed, 0 failed"));
 }
 
 fn fake_node(dir: &Path, version: &str) -> String {

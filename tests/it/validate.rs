@@ -130,6 +130,7 @@ const WARNING_CODES: &[Code] = &[
     Code::PersistedCredential,
     Code::PlainScalar,
     Code::UntrustedInput,
+    Code::LoginBudgetTight,
 ];
 
 /// Codes tested by generated inputs below rather than by fixture files, and `duplicate-owner`,

@@ -19,7 +19,7 @@ pub fn data(spec: &EnrichSpec) -> Value {
         "body": if method == "POST" { super::named_paths(&spec.body) } else { Value::Null },
         "auth": spec.auth.as_ref().map(auth),
         "map": super::mappings(&spec.map),
-        "cache": spec.cache.as_ref().map(|c| json!({ "key": c.key, "ttl_seconds": c.ttl_seconds })),
+        "cache": spec.cache.as_ref().map(super::result_cache),
     })
 }
 

@@ -34,7 +34,7 @@ fn mappings(map: &[crate::config::kinds::FieldMapping]) -> Value {
         map.iter()
             .map(|m| {
                 serde_json::json!({
-                    "from": super::data::path(&m.from),
+                    "from": from_path(&m.from),
                     "key": m.from,
                     "claim": m.claim,
                     "tokens": super::data::tokens(&m.tokens),
@@ -43,6 +43,19 @@ fn mappings(map: &[crate::config::kinds::FieldMapping]) -> Value {
             })
             .collect::<Vec<_>>(),
     )
+}
+
+/// A `map[].from` path as a list of keys; `.` (the whole response) is the empty list.
+fn from_path(from: &str) -> Value {
+    if from == "." {
+        return Value::from(Vec::<String>::new());
+    }
+    super::data::path(from)
+}
+
+/// A result cache in `app_metadata` as the templates expect it.
+fn result_cache(cache: &crate::config::kinds::ResultCache) -> Value {
+    serde_json::json!({ "key": cache.key, "ttl_seconds": cache.ttl_seconds })
 }
 
 /// `{name, path}` pairs of a name → event path map, in the map's (sorted) order.

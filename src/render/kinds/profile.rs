@@ -19,6 +19,7 @@ pub fn data(spec: &ProfileSpec, tenant_domain: &str) -> Value {
         audience: format!("{base}/api/v2/"),
     };
     // Ask only for the top-level fields the mappings read: smaller, faster responses.
+    // A mapping of the whole user (`from: .`) needs every field: no filter then.
     let mut fields: Vec<&str> = spec
         .map
         .iter()
@@ -26,10 +27,14 @@ pub fn data(spec: &ProfileSpec, tenant_domain: &str) -> Value {
         .collect();
     fields.sort_unstable();
     fields.dedup();
+    if fields.contains(&"") {
+        fields.clear();
+    }
     json!({
         "users_url": format!("{base}/api/v2/users/"),
         "fields": fields.join(","),
         "m2m": super::enrich::m2m(&m2m),
         "map": super::mappings(&spec.map),
+        "cache": spec.cache.as_ref().map(super::result_cache),
     })
 }

@@ -4,6 +4,7 @@
 mod support;
 
 mod claims;
+mod deadline;
 mod determinism;
 mod enrich;
 mod examples;

@@ -1,0 +1,144 @@
+//! Rules of the outbound calls of `enrich` and `profile`: what `map[].from` reads (`.` is the
+//! whole response), and which Management API a `profile` action calls at login.
+
+use crate::config::action::ActionConfig;
+use crate::config::kinds::FieldMapping;
+use crate::config::model::ConfigFile;
+use crate::config::target::Target;
+use crate::config::yaml_tree::escape_pointer;
+use crate::diagnostics::{Code, Finding};
+
+/// Checks every `enrich` and `profile` action.
+pub fn check(cfg: &ConfigFile) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let tenant_domain = cfg.tenant.as_ref().map(|t| t.domain.as_str());
+    for (name, action) in &cfg.actions {
+        let base = format!("/actions/{}", escape_pointer(name));
+        match action {
+            ActionConfig::Enrich(a) => map_from(&a.spec.map, &base, &mut out),
+            ActionConfig::Profile(a) => {
+                map_from(&a.spec.map, &base, &mut out);
+                profile_domain(a.spec.domain.as_deref(), tenant_domain, &base, &mut out);
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `from` is `.` (the whole response) or a dot path of non-empty keys.
+fn map_from(map: &[FieldMapping], base: &str, out: &mut Vec<Finding>) {
+    for (i, m) in map.iter().enumerate() {
+        let ptr = format!("{base}/map/{i}/from");
+        if m.from.is_empty() {
+            let msg = "`from` is empty; write `.` to map the whole response";
+            out.push(Finding::error(Code::MapFrom, ptr, msg).hint(Some("from: \".\"".into())));
+        } else if m.from != "." && m.from.split('.').any(str::is_empty) {
+            let msg = format!(
+                "`from: {}` has an empty key; write a dot path such as `account.id`, or `.` for \
+                 the whole response",
+                m.from
+            );
+            out.push(Finding::error(Code::MapFrom, ptr, msg));
+        }
+    }
+}
+
+/// A `profile` action calls the Management API of `domain`, else of the tenant. The local
+/// tenant has no such API a deployed action could reach: the domain must then be written.
+fn profile_domain(domain: Option<&str>, tenant: Option<&str>, base: &str, out: &mut Vec<Finding>) {
+    let hint = Some(
+        "write the Auth0 domain whose users it reads, e.g. `domain: acme.eu.auth0.com`".to_owned(),
+    );
+    match domain {
+        None if tenant == Some("local") => {
+            let msg = "this `profile` action reads users through the Management API of the tenant \
+                       domain, and `local` has none: set `domain` on the action";
+            out.push(
+                Finding::error(Code::ProfileDomain, base.to_owned(), msg)
+                    .on_key()
+                    .hint(hint),
+            );
+        }
+        Some(d) => match Target::parse(d) {
+            Ok(Target::Auth0 { .. } | Target::Loopback { .. }) => {}
+            Ok(Target::Local) => {
+                let msg = "`domain: local` is not a Management API the action can call at login";
+                out.push(
+                    Finding::error(Code::ProfileDomain, format!("{base}/domain"), msg).hint(hint),
+                );
+            }
+            Err(e) => {
+                let msg = format!("`{d}`: {e}");
+                out.push(
+                    Finding::error(Code::ProfileDomain, format!("{base}/domain"), msg).hint(hint),
+                );
+            }
+        },
+        None => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn findings(actions: &str, domain: &str) -> Vec<(String, String)> {
+        let yaml = format!("version: 1\ntenant: {{ domain: {domain} }}\nactions:\n{actions}");
+        let cfg: ConfigFile = serde_saphyr::from_str(&yaml).expect("parses");
+        check(&cfg)
+            .into_iter()
+            .map(|f| (f.pointer, f.diag.message))
+            .collect()
+    }
+
+    const PROFILE: &str = "  p: { kind: profile, client_id: c, client_secret: S, map: [{ from: groups, claim: https://a/g }] }\n";
+
+    #[test]
+    fn from_dot_is_the_whole_response_and_empty_keys_are_refused() {
+        let enrich = |from: &str| {
+            format!(
+                "  e: {{ kind: enrich, url: \"https://b.example\", map: [{{ from: \"{from}\", claim: https://a/x }}] }}\n"
+            )
+        };
+        assert!(findings(&enrich("."), "acme.eu.auth0.com").is_empty());
+        assert!(findings(&enrich("account.id"), "acme.eu.auth0.com").is_empty());
+        assert_eq!(
+            findings(&enrich(""), "acme.eu.auth0.com"),
+            [(
+                "/actions/e/map/0/from".to_owned(),
+                "`from` is empty; write `.` to map the whole response".to_owned()
+            )]
+        );
+        let bad = findings(&enrich("account..id"), "acme.eu.auth0.com");
+        assert_eq!(bad.len(), 1);
+        assert!(
+            bad[0].1.starts_with("`from: account..id` has an empty key"),
+            "{bad:?}"
+        );
+    }
+
+    #[test]
+    fn profile_domain_is_derived_from_a_real_tenant_and_required_on_local() {
+        assert!(findings(PROFILE, "acme.eu.auth0.com").is_empty());
+        assert!(findings(PROFILE, "\"http://127.0.0.1:8080\"").is_empty());
+        let local = findings(PROFILE, "local");
+        assert_eq!(local.len(), 1);
+        assert_eq!(local[0].0, "/actions/p");
+        let explicit = PROFILE.replace(
+            "kind: profile,",
+            "kind: profile, domain: acme.eu.auth0.com,",
+        );
+        assert!(findings(&explicit, "local").is_empty());
+        let wrong = PROFILE.replace("kind: profile,", "kind: profile, domain: local,");
+        assert_eq!(
+            findings(&wrong, "acme.eu.auth0.com")[0].0,
+            "/actions/p/domain"
+        );
+        let plain = PROFILE.replace(
+            "kind: profile,",
+            "kind: profile, domain: \"http://example.com\",",
+        );
+        assert_eq!(findings(&plain, "local")[0].0, "/actions/p/domain");
+    }
+}
