@@ -114,6 +114,59 @@ impl Root {
     }
 }
 
+/// The most files a folder walk returns, and how deep it goes: project folders a tenant file names
+/// (Hasura metadata, Tinybird datafiles) are hand-kept text, not data.
+pub const WALK_MAX_FILES: usize = 2000;
+/// See [`WALK_MAX_FILES`].
+pub const WALK_MAX_DEPTH: usize = 8;
+
+impl Root {
+    /// The regular files under `dir` (a folder already resolved inside the root) whose names end
+    /// with one of `exts`, sorted. Hidden entries are skipped; an entry that resolves outside the
+    /// root (a symlink) is left out; the walk stops at [`WALK_MAX_DEPTH`] and refuses a folder
+    /// holding more than [`WALK_MAX_FILES`] matches.
+    pub fn list_files(&self, dir: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, ReadError> {
+        let mut out = Vec::new();
+        self.walk(dir, exts, 0, &mut out)?;
+        out.sort();
+        Ok(out)
+    }
+
+    fn walk(
+        &self,
+        dir: &Path,
+        exts: &[&str],
+        depth: usize,
+        out: &mut Vec<PathBuf>,
+    ) -> Result<(), ReadError> {
+        let entries = std::fs::read_dir(dir).map_err(|e| ReadError::Io(e.to_string()))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let Ok(real) = std::fs::canonicalize(entry.path()) else {
+                continue;
+            };
+            if !real.starts_with(&self.0) {
+                continue;
+            }
+            if real.is_dir() {
+                if depth < WALK_MAX_DEPTH {
+                    self.walk(&entry.path(), exts, depth + 1, out)?;
+                }
+            } else if real.is_file() && exts.iter().any(|e| name.ends_with(e)) {
+                if out.len() >= WALK_MAX_FILES {
+                    let why = format!("it holds more than {WALK_MAX_FILES} such files");
+                    return Err(ReadError::Io(why));
+                }
+                out.push(entry.path());
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Why a file was not read. Never holds any of the file's content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadError {

@@ -73,6 +73,10 @@ codes! {
     UntrustedRole => "untrusted-role": "a Hasura role in `privileged_roles` is granted on a condition the user can edit",
     PathOutsideRoot => "path-outside-root": "a path in a tenant file (include, code, templates, secret or credential file) resolves outside the repository root",
     NotAFile => "not-a-file": "a path names a folder, FIFO, device, socket or `/proc` file where a regular file is read",
+    HasuraMetadata => "hasura-metadata": "a `hasura` action's metadata folder, or a file in it, cannot be read or is not the `hasura metadata export` layout",
+    HasuraUnusedRole => "hasura-unused-role": "a role a `hasura` action grants has no permission in the Hasura metadata",
+    HasuraUngrantedRole => "hasura-ungranted-role": "a role with permissions in the Hasura metadata that no rule of the `hasura` action grants",
+    HasuraSessionVariable => "hasura-session-variable": "a session variable a Hasura permission reads that the claims do not always set for a role holding that permission",
     CodeSize => "code-size": "an action's code (the custom file, or as rendered) is larger than Auth0's 100 kB",
 }
 
