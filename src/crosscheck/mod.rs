@@ -4,6 +4,7 @@
 //! in the tenant file and names the project file it is about.
 
 pub mod hasura;
+pub mod tinybird;
 
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
@@ -14,10 +15,12 @@ use crate::fsread::ReadError;
 
 /// Every cross-system diagnostic of a loaded tenant.
 pub fn check(tenant: &LoadedTenant) -> Vec<Diagnostic> {
-    hasura::reports(tenant, None)
+    let mut out: Vec<Diagnostic> = hasura::reports(tenant, None)
         .into_iter()
         .flat_map(|r| r.diagnostics)
-        .collect()
+        .collect();
+    out.extend(tinybird::check(tenant));
+    out
 }
 
 /// The folder of the file that declares action `name`: its paths are relative to it.
@@ -51,4 +54,22 @@ fn problem(code: Code, ptr: &str, at: Option<impl Display>, message: &str) -> Fi
         None => message.to_string(),
     };
     Finding::error(code, ptr, message)
+}
+
+/// `inc` relative to the folder of `file` (both relative to one folder), `..` and `.`
+/// taken lexically; the read itself is still confined by `fsread`.
+pub fn join(file: &str, inc: &str) -> String {
+    let mut parts: Vec<&str> = file.split('/').collect();
+    parts.pop();
+    for seg in inc.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            ".." => parts.push(".."),
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
 }

@@ -77,6 +77,10 @@ codes! {
     HasuraUnusedRole => "hasura-unused-role": "a role a `hasura` action grants has no permission in the Hasura metadata",
     HasuraUngrantedRole => "hasura-ungranted-role": "a role with permissions in the Hasura metadata that no rule of the `hasura` action grants",
     HasuraSessionVariable => "hasura-session-variable": "a session variable a Hasura permission reads that the claims do not always set for a role holding that permission",
+    TinybirdProject => "tinybird-project": "a `tinybird` action's project folder, or a datafile in it, cannot be read or parsed",
+    TinybirdResource => "tinybird-resource": "a Tinybird scope names a pipe or data source the project does not have",
+    TinybirdParam => "tinybird-param": "a `fixed_params` key (or `allow_unfixed` entry) the pipe's template never reads",
+    TinybirdRls => "tinybird-rls": "a pipe reads a tenant-key parameter its scope does not fix, or a data source with a tenant-key column is read without `filter`",
     CodeSize => "code-size": "an action's code (the custom file, or as rendered) is larger than Auth0's 100 kB",
 }
 

@@ -90,7 +90,9 @@ fn hasura_metadata_export_is_read_through_its_includes() {
 fn clean_tenants_against_their_projects_are_clean() {
     for path in [
         fixture("crosscheck/hasura/clean.yaml"),
+        fixture("crosscheck/tinybird/clean.yaml"),
         root().join("tenants/hasura.yaml"),
+        root().join("tenants/tinybird.yaml"),
     ] {
         let (tenant, diags, _) = loginflow::validate::validate_file(&path);
         assert!(tenant.is_some());
@@ -184,4 +186,81 @@ fn a_metadata_folder_outside_the_repository_is_refused() {
         .map(|d| (d.code.as_str(), d.pos.map(|p| (p.line, p.column))))
         .collect();
     assert_eq!(codes, [("path-outside-root", Some((6, 15)))]);
+}
+
+#[test]
+fn tinybird_project_pipes_read_their_template_parameters() {
+    use loginflow::crosscheck::tinybird::read;
+    let dir = fixture("crosscheck/tinybird/project");
+    let (project, problems) = read::read(&Root::at(&root()), &dir, "p");
+    assert!(problems.is_empty(), "{problems:?}");
+    let pipes: Vec<&str> = project.pipes.keys().map(String::as_str).collect();
+    assert_eq!(
+        pipes,
+        [
+            "daily_pages_mv",
+            "kpis",
+            "top_browsers",
+            "top_pages",
+            "usage_by_account"
+        ]
+    );
+    let sources: Vec<&str> = project.datasources.keys().map(String::as_str).collect();
+    assert_eq!(sources, ["analytics_events", "billing_usage"]);
+    let params =
+        |pipe: &str| -> Vec<String> { project.pipes[pipe].params.keys().cloned().collect() };
+    // The included node's parameters belong to the pipe, located in the `.incl` file.
+    assert_eq!(params("kpis"), ["days", "descending", "org_id"]);
+    assert_eq!(
+        project.pipes["kpis"].params["org_id"].first.to_string(),
+        "p/includes/org_window.incl:6:30"
+    );
+    // `{% set %}` names are not parameters; `columns(group_by, …)` reads `group_by`.
+    assert_eq!(
+        params("usage_by_account"),
+        ["account_id", "customer_id", "group_by", "since"]
+    );
+    assert!(
+        params("daily_pages_mv").is_empty(),
+        "plain SQL has no parameters"
+    );
+    let top = &project.pipes["top_pages"].params["org_id"];
+    assert!(top.required && !top.guarded);
+    assert_eq!(top.first.to_string(), "p/endpoints/top_pages.pipe:14:30");
+    assert!(project.pipes["top_browsers"].params["org_id"].guarded);
+    let cols: Vec<&str> = project.datasources["analytics_events"]
+        .columns
+        .iter()
+        .map(|(c, _)| c.as_str())
+        .collect();
+    assert_eq!(
+        cols,
+        [
+            "timestamp",
+            "org_id",
+            "session_id",
+            "action",
+            "pathname",
+            "browser",
+            "country"
+        ]
+    );
+}
+
+#[test]
+fn tinybird_tenant_keys_replace_the_default_list() {
+    let (_, diags, _) =
+        loginflow::validate::validate_file(&fixture("crosscheck/tinybird/custom_keys.yaml"));
+    let got: Vec<String> = diags
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {:?} {}",
+                d.code,
+                d.pos.map(|p| (p.line, p.column)),
+                d.message.contains("reads `days`")
+            )
+        })
+        .collect();
+    assert_eq!(got, ["tinybird-rls Some((17, 19)) true"]);
 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::metadata::{Doc, Metadata, Problem, Site, include_target};
 use crate::config::yaml_tree;
+use crate::crosscheck::join;
 use crate::fsread::{self, ReadError, Root};
 
 /// The metadata of the folder `dir` (resolved inside `root`), and every problem met.
@@ -172,28 +173,9 @@ fn add(md: &mut Metadata, kind: Entries, doc: &Doc, v: &Value, ptr: &str, out: &
     }
 }
 
-/// `inc` relative to the folder of `file` (both relative to the metadata folder), `..` and `.`
-/// taken lexically; the read itself is still confined by `fsread`.
-fn join(file: &str, inc: &str) -> String {
-    let mut parts: Vec<&str> = file.split('/').collect();
-    parts.pop();
-    for seg in inc.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if parts.pop().is_none() {
-                    parts.push("..");
-                }
-            }
-            s => parts.push(s),
-        }
-    }
-    parts.join("/")
-}
-
 #[cfg(test)]
 mod tests {
-    use super::join;
+    use crate::crosscheck::join;
 
     #[test]
     fn includes_are_relative_to_the_including_file() {
@@ -206,5 +188,6 @@ mod tests {
             "databases/default/tables/public_users.yaml"
         );
         assert_eq!(join("a/b.yaml", "../c.yaml"), "c.yaml");
+        assert_eq!(join("../x/p.pipe", "../../i.incl"), "../../i.incl");
     }
 }
