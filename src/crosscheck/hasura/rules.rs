@@ -90,7 +90,9 @@ pub fn check(spec: &HasuraSpec, md: &Metadata, base: &str) -> Vec<Finding> {
     let granted = granted_roles(&branches);
     for (role, ptr) in &granted {
         if role.as_str() != ADMIN && !by_role.contains_key(role.as_str()) {
-            out.push(unknown_role(role, ptr, &by_role));
+            let is_default = spec.default_role == *role
+                || spec.role_rules.iter().any(|r| r.default_role == *role);
+            out.push(unknown_role(role, ptr, is_default, &by_role));
         }
     }
     ungranted(spec, md, &granted, &by_role, base, &mut out);
@@ -139,7 +141,12 @@ fn granted_roles(branches: &[Branch<'_>]) -> Vec<(String, String)> {
 }
 
 /// A granted role without permissions: a spelling Hasura would never match (error), or unused.
-fn unknown_role(role: &str, ptr: &str, by_role: &BTreeMap<&str, Vec<&Permission>>) -> Finding {
+fn unknown_role(
+    role: &str,
+    ptr: &str,
+    is_default: bool,
+    by_role: &BTreeMap<&str, Vec<&Permission>>,
+) -> Finding {
     let near = by_role
         .iter()
         .find(|(r, _)| r.trim().eq_ignore_ascii_case(role.trim()));
@@ -151,9 +158,13 @@ fn unknown_role(role: &str, ptr: &str, by_role: &BTreeMap<&str, Vec<&Permission>
         );
         return Finding::error(Code::HasuraRole, ptr, msg).hint(Some(format!("write `{r}`")));
     }
-    let msg = format!(
-        "role `{role}` has no permission in the metadata: a request as `{role}` sees an empty schema"
-    );
+    let who = if is_default {
+        "every request without `x-hasura-role`"
+    } else {
+        "a request as this role"
+    };
+    let msg =
+        format!("role `{role}` has no permission in the metadata: {who} sees an empty schema");
     Finding::warning(Code::HasuraUnusedRole, ptr, msg)
 }
 
@@ -280,6 +291,58 @@ fn variable(
         out.push(
             Finding::warning(Code::HasuraSessionVariable, format!("{}/{j}", b.ptr), msg)
                 .hint(Some(hint.clone())),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn condition(yaml: &str) -> Condition {
+        serde_saphyr::from_str(yaml).expect("condition")
+    }
+
+    #[test]
+    fn conditions_that_require_a_path() {
+        let p = "path: user.app_metadata.org_id";
+        assert_eq!(
+            required_path(&condition(&format!("{{ {p}, exists: true }}"))),
+            Some("user.app_metadata.org_id")
+        );
+        assert_eq!(
+            required_path(&condition(&format!("{{ {p}, exists: false }}"))),
+            None
+        );
+        assert!(required_path(&condition(&format!("{{ {p}, equals: org_1 }}"))).is_some());
+        assert_eq!(
+            required_path(&condition(&format!("{{ {p}, equals: null }}"))),
+            None
+        );
+        assert!(required_path(&condition(&format!("{{ {p}, in: [a, b] }}"))).is_some());
+        assert_eq!(
+            required_path(&condition(&format!("{{ {p}, in: [a, null] }}"))),
+            None
+        );
+        assert_eq!(required_path(&condition("{ has_role: [admin] }")), None);
+    }
+
+    #[test]
+    fn a_default_role_without_permissions_concerns_every_request() {
+        let spec: HasuraSpec =
+            serde_saphyr::from_str("{ default_role: user, allowed_roles: [user, editor] }")
+                .expect("spec");
+        let found = check(&spec, &Metadata::default(), "/actions/h");
+        let got: Vec<(&str, bool)> = found
+            .iter()
+            .map(|f| (f.pointer.as_str(), f.diag.message.contains("every request")))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("/actions/h/allowed_roles/0", true),
+                ("/actions/h/allowed_roles/1", false)
+            ]
         );
     }
 }
