@@ -37,6 +37,8 @@ pub struct Param {
 pub struct Pipe {
     pub file: String,
     pub params: BTreeMap<String, Param>,
+    /// The `TYPE` of its nodes (`endpoint`, `materialized`, `copy`, `sink`), if one is set.
+    pub node_type: Option<String>,
 }
 
 /// A data source: its file and columns.
@@ -109,7 +111,13 @@ pub fn read(root: &Root, dir: &Path, shown: &str) -> (Project, Vec<(Option<Site>
                 for inc in &df.includes {
                     included(root, &path, &file, inc, &mut params, &mut problems);
                 }
-                project.pipes.insert(stem, Pipe { file, params });
+                let node_type = df.nodes.iter().rev().find_map(|n| n.node_type.clone());
+                let pipe = Pipe {
+                    file,
+                    params,
+                    node_type,
+                };
+                project.pipes.insert(stem, pipe);
             }
             Kind::Datasource => {
                 let columns = df

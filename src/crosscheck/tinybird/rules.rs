@@ -78,6 +78,17 @@ fn pipe(
         return;
     };
     let name = &scope.resource;
+    if let Some(t) = pipe.node_type.as_deref().filter(|t| *t != "endpoint") {
+        let msg = format!(
+            "pipe `{name}` ({}) is `TYPE {t}`, not an endpoint: a token cannot query it",
+            pipe.file
+        );
+        out.push(Finding::error(
+            Code::TinybirdResource,
+            format!("{ptr}/resource"),
+            msg,
+        ));
+    }
     let params: Vec<&str> = pipe.params.keys().map(String::as_str).collect();
     for key in scope.fixed_params.keys() {
         if !pipe.params.contains_key(key) {
