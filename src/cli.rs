@@ -148,6 +148,21 @@ pub struct HasuraArgs {
 pub enum HasuraCommand {
     /// Print the `HASURA_GRAPHQL_JWT_SECRET` JSON that accepts this tenant's tokens.
     JwtConfig(JwtConfigArgs),
+    /// Check the tenant's `hasura` actions against the Hasura metadata; print roles × tables ×
+    /// operations.
+    Check(HasuraCheckArgs),
+}
+
+/// Arguments of `hasura check`.
+#[derive(Debug, clap::Args)]
+pub struct HasuraCheckArgs {
+    /// The tenant file whose `hasura` actions are checked.
+    #[arg(long, value_name = "FILE")]
+    pub tenant: PathBuf,
+    /// The metadata folder (`hasura metadata export`), used for every `hasura` action. Default:
+    /// each action's `metadata`.
+    #[arg(long, value_name = "DIR")]
+    pub metadata: Option<PathBuf>,
 }
 
 /// Arguments of `hasura jwt-config`.
@@ -448,6 +463,12 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
                     allowed_skew: args.allowed_skew,
                 };
                 commands::hasura::jwt_config(&args.tenant, &options)
+            }
+            HasuraCommand::Check(args) => {
+                commands::hasura_check::run(&commands::hasura_check::Settings {
+                    tenant: args.tenant,
+                    metadata: args.metadata,
+                })
             }
         },
         Command::Emulator(args) => commands::emulator::run(args.settings()),

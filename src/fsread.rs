@@ -114,6 +114,66 @@ impl Root {
     }
 }
 
+/// The most files a folder walk returns, and how deep it goes: project folders a tenant file names
+/// (Hasura metadata, Tinybird datafiles) are hand-kept text, not data.
+pub const WALK_MAX_FILES: usize = 2000;
+/// See [`WALK_MAX_FILES`].
+pub const WALK_MAX_DEPTH: usize = 8;
+
+impl Root {
+    /// The regular files under `dir` (a folder already resolved inside the root) whose names end
+    /// with one of `exts`, sorted. Hidden entries are skipped; an entry that resolves outside the
+    /// root (a symlink) is left out; the walk stops at [`WALK_MAX_DEPTH`] and refuses a folder
+    /// holding more than [`WALK_MAX_FILES`] matches.
+    pub fn list_files(&self, dir: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, ReadError> {
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        self.walk(dir, exts, 0, &mut seen, &mut out)?;
+        out.sort();
+        Ok(out)
+    }
+
+    /// `seen` holds every folder entered (resolved), so a symlink loop is walked once.
+    fn walk(
+        &self,
+        dir: &Path,
+        exts: &[&str],
+        depth: usize,
+        seen: &mut std::collections::HashSet<PathBuf>,
+        out: &mut Vec<PathBuf>,
+    ) -> Result<(), ReadError> {
+        let real_dir = std::fs::canonicalize(dir).map_err(|e| ReadError::Io(e.to_string()))?;
+        if !seen.insert(real_dir) {
+            return Ok(());
+        }
+        let entries = std::fs::read_dir(dir).map_err(|e| ReadError::Io(e.to_string()))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let Ok(real) = std::fs::canonicalize(entry.path()) else {
+                continue;
+            };
+            if !real.starts_with(&self.0) {
+                continue;
+            }
+            if real.is_dir() {
+                if depth < WALK_MAX_DEPTH {
+                    self.walk(&entry.path(), exts, depth + 1, seen, out)?;
+                }
+            } else if real.is_file() && exts.iter().any(|e| name.ends_with(e)) {
+                if out.len() >= WALK_MAX_FILES {
+                    let why = format!("it holds more than {WALK_MAX_FILES} such files");
+                    return Err(ReadError::Io(why));
+                }
+                out.push(entry.path());
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Why a file was not read. Never holds any of the file's content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadError {
@@ -281,6 +341,15 @@ mod tests {
         assert_eq!(read_capped(&path, 5).unwrap(), b"12345");
         assert_eq!(read_capped(&sub, 5), Err(ReadError::NotAFile("a folder")));
         assert_eq!(human_size(YAML_CAP), "1 MiB");
+        // A folder walk lists matching files once, skips hidden ones and survives a loop.
+        std::fs::create_dir_all(sub.join("pipes/.hidden")).unwrap();
+        std::fs::write(sub.join("pipes/a.pipe"), "x").unwrap();
+        std::fs::write(sub.join("pipes/.hidden/b.pipe"), "x").unwrap();
+        std::fs::write(sub.join("pipes/c.txt"), "x").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&sub, sub.join("pipes/loop")).unwrap();
+        let listed = root.list_files(&sub, &[".pipe"]).unwrap();
+        assert_eq!(listed, [sub.join("pipes/a.pipe")]);
         assert_eq!(human_size(SECRET_CAP), "64 KiB");
     }
 }

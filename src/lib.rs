@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod connect;
+pub mod crosscheck;
 pub mod diagnostics;
 pub mod error;
 pub mod event_paths;

@@ -5,6 +5,7 @@ pub mod apply;
 pub mod completions;
 pub mod emulator;
 pub mod hasura;
+pub mod hasura_check;
 pub mod history;
 pub mod import;
 pub mod list;

@@ -75,6 +75,13 @@ pub struct HasuraSpec {
     pub require_authorization: bool,
     /// Upsert the user into Hasura on login.
     pub sync: Option<HasuraSync>,
+    /// The Hasura project's metadata folder (the `hasura metadata export` layout), relative to
+    /// the file declaring the action: `validate` checks roles and session variables against its
+    /// permissions.
+    pub metadata: Option<String>,
+    /// Hasura's `HASURA_GRAPHQL_UNAUTHORIZED_ROLE`: its permissions serve requests without a
+    /// token, so no rule needs to grant it.
+    pub unauthorized_role: Option<String>,
 }
 
 /// Format of the Hasura claims.
@@ -140,6 +147,13 @@ pub struct TinybirdSpec {
     pub tokens: Option<Vec<Token>>,
     /// Also store the token in `app_metadata` under this key (it persists a credential).
     pub app_metadata_key: Option<String>,
+    /// The Tinybird project folder (`*.pipe`, `*.datasource`), relative to the file declaring
+    /// the action: `validate` checks the scopes against its datafiles.
+    pub project: Option<String>,
+    /// Pipe parameters (and data source columns) that separate tenants: a scope must fix each
+    /// one its pipe reads. Default: `org_id`, `tenant_id`, `account_id`, `workspace_id`,
+    /// `customer_id`.
+    pub tenant_keys: Option<Vec<String>>,
 }
 
 /// A scope of a Tinybird JWT.
@@ -156,6 +170,10 @@ pub struct TinybirdScope {
     pub fixed_params: BTreeMap<String, String>,
     /// For `DATASOURCES:READ`: a SQL filter appended to every query.
     pub filter: Option<String>,
+    /// Tenant keys this scope deliberately leaves to the caller (not fixed, not filtered): each
+    /// acknowledges one row-level-security finding of `validate`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_unfixed: Vec<String>,
 }
 
 /// Tinybird scope types.

@@ -683,7 +683,7 @@ fn check_secret_files(tenant: &LoadedTenant, diags: &mut Vec<Diagnostic>) {
 }
 
 /// The located finding for a file that cannot be read, saying why and never what it holds.
-fn read_finding(e: ReadError, what: &str, ptr: &str) -> Finding {
+pub(crate) fn read_finding(e: ReadError, what: &str, ptr: &str) -> Finding {
     let code = match &e {
         ReadError::OutsideRoot { .. } => Code::PathOutsideRoot,
         ReadError::NotAFile(_) => Code::NotAFile,

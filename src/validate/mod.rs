@@ -36,6 +36,7 @@ pub fn validate_file(path: &std::path::Path) -> Validated {
     let mut outcome = load::load(path);
     if let Some(t) = &outcome.tenant {
         outcome.diagnostics.extend(check_tenant(t));
+        outcome.diagnostics.extend(crate::crosscheck::check(t));
     }
     sort(&mut outcome.diagnostics);
     (outcome.tenant, outcome.diagnostics, outcome.sources)

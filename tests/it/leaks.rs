@@ -156,6 +156,15 @@ async fn no_command_leaks_a_secret_or_token() {
     let mut a = Audit::new(&base);
 
     assert_eq!(a.run("validate", &["validate", "t.yaml"], None), 0);
+    // `hasura check` reads no secret value; its refusal (no `hasura` action) prints none either.
+    assert_eq!(
+        a.run(
+            "hasura check",
+            &["hasura", "check", "--tenant", "t.yaml"],
+            None
+        ),
+        1
+    );
     assert_eq!(
         a.run("render", &["render", "t.yaml", "--out", "rendered"], None),
         0

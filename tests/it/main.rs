@@ -7,6 +7,7 @@
 mod adopt;
 mod apply;
 mod common;
+mod crosscheck;
 mod fuzz;
 mod history;
 mod hostile;
