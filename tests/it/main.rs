@@ -12,6 +12,7 @@ mod history;
 mod hostile;
 mod import;
 mod leaks;
+mod overlay;
 mod plan_live;
 mod plan_pure;
 mod render;
