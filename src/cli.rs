@@ -64,6 +64,8 @@ pub enum Command {
     Test(TestArgs),
     /// Write the generated Actions for review (to stdout, or one file per action with `--out`).
     Render(RenderArgs),
+    /// Show the configuration a tenant file resolves to (includes, overrides, variables).
+    Config(ConfigArgs),
     /// Run the embedded local tenant (an Auth0 Management API emulator) on loopback.
     Emulator(EmulatorArgs),
 }
@@ -381,6 +383,42 @@ pub struct ImportArgs {
     pub out: PathBuf,
 }
 
+/// Arguments of `config`.
+#[derive(Debug, clap::Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub command: ConfigCommand,
+}
+
+/// The subcommands of `config`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the merged configuration: includes merged, overrides applied, variables substituted.
+    Show(ConfigShowArgs),
+}
+
+/// Output format of `config show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfigFormat {
+    /// YAML; with `--origin`, a `# file:line:col` comment after every value.
+    Yaml,
+    /// JSON; with `--origin`, `{"config": ..., "origins": {pointer: "file:line:col"}}`.
+    Json,
+}
+
+/// Arguments of `config show`.
+#[derive(Debug, clap::Args)]
+pub struct ConfigShowArgs {
+    /// The tenant file.
+    pub file: PathBuf,
+    /// Name the file, line and column that set every value.
+    #[arg(long)]
+    pub origin: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ConfigFormat::Yaml)]
+    pub format: ConfigFormat,
+}
+
 /// Arguments of `render`.
 #[derive(Debug, clap::Args)]
 pub struct RenderArgs {
@@ -472,6 +510,16 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             }
         },
         Command::Emulator(args) => commands::emulator::run(args.settings()),
+        Command::Config(args) => match args.command {
+            ConfigCommand::Show(args) => commands::config::run(&commands::config::Settings {
+                file: args.file,
+                origin: args.origin,
+                format: match args.format {
+                    ConfigFormat::Yaml => commands::config::Format::Yaml,
+                    ConfigFormat::Json => commands::config::Format::Json,
+                },
+            }),
+        },
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod completions;
+pub mod config;
 pub mod emulator;
 pub mod hasura;
 pub mod hasura_check;

@@ -1,15 +1,22 @@
 //! Reading a tenant file and its includes from disk: the only I/O of the config pipeline.
 //!
-//! Each file is read (bounded size, UTF-8), parsed into a value and a position index, checked
-//! against the JSON Schema, and deserialised into the raw model; includes are followed depth-first with cycle detection and merged. Every problem
-//! becomes a diagnostic; loading goes on as far as it can so that one run reports everything.
+//! Each file is read (bounded size, UTF-8), parsed into a value and a position index and checked
+//! against the JSON Schema; includes are followed depth-first with cycle detection and merged as
+//! values (`merge`: unions, then the including file's `overrides`), variables are substituted
+//! (`vars`), the merged document is checked again when an override or a variable changed it, and
+//! deserialised into the raw model. Every merged value keeps its origin (`origin`), so every
+//! diagnostic points at the file and line that set the value. Every problem becomes a
+//! diagnostic; loading goes on as far as it can so that one run reports everything.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::{Map, Value};
 
+use super::merge::{Ctx, Tree};
 use super::model::ConfigFile;
+use super::origin::Origins;
 use super::schema_check;
 use super::source_index::SourceIndex;
 use super::yaml_tree;
@@ -23,7 +30,17 @@ pub const MAX_FILE_BYTES: u64 = fsread::YAML_CAP;
 /// The top-level keys of the configuration language: a file with none of them is not ours, and
 /// its content is never shown.
 const TOP_KEYS: &[&str] = &[
-    "version", "tenant", "include", "defaults", "secrets", "actions", "flow", "tests",
+    "version",
+    "tenant",
+    "include",
+    "defaults",
+    "secrets",
+    "actions",
+    "flow",
+    "tests",
+    "overrides",
+    "variables",
+    "vars",
 ];
 
 /// One file of a tenant, as read.
@@ -34,21 +51,15 @@ pub struct SourceFile {
     pub index: SourceIndex,
 }
 
-/// Which file declared each merged entry.
-#[derive(Debug, Clone, Default)]
-pub struct Origins {
-    pub actions: BTreeMap<String, usize>,
-    pub secrets: BTreeMap<String, usize>,
-    /// For each merged test case: (file, index in that file).
-    pub tests: Vec<(usize, usize)>,
-}
-
 /// A tenant file with its includes merged, ready for the semantic checks.
 #[derive(Debug, Clone)]
 pub struct LoadedTenant {
     pub config: ConfigFile,
+    /// The merged document `config` was read from (overrides applied, variables substituted).
+    pub merged: Value,
     /// `files[0]` is the tenant file; the rest are includes in the order first reached.
     pub files: Vec<SourceFile>,
+    /// Which file and line set each value of `merged`.
     pub origins: Origins,
     /// The code of each `custom` action, or why it could not be read.
     pub custom_code: BTreeMap<String, Result<String, String>>,
@@ -80,36 +91,39 @@ impl LoadedTenant {
 
     /// Places a finding (pointer into the merged configuration) in the file it came from.
     pub fn locate(&self, f: Finding) -> Diagnostic {
-        let (idx, ptr) = self.origin_of(&f.pointer);
-        place(&self.files[idx], f, ptr)
+        locate(&self.files, &self.origins, f)
     }
 
-    fn origin_of(&self, ptr: &str) -> (usize, String) {
-        let mut parts = ptr.splitn(4, '/').skip(1);
-        let (section, name) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-        let name = name.replace("~1", "/").replace("~0", "~");
-        match section {
-            "actions" => (
-                self.origins.actions.get(&name).copied().unwrap_or(0),
-                ptr.to_string(),
-            ),
-            "secrets" => (
-                self.origins.secrets.get(&name).copied().unwrap_or(0),
-                ptr.to_string(),
-            ),
-            "tests" => {
-                let merged: usize = name.parse().unwrap_or(usize::MAX);
-                match self.origins.tests.get(merged) {
-                    Some(&(file, local)) => {
-                        let rest = &ptr[format!("/tests/{merged}").len()..];
-                        (file, format!("/tests/{local}{rest}"))
-                    }
-                    None => (0, ptr.to_string()),
-                }
-            }
-            _ => (0, ptr.to_string()),
-        }
+    /// `file:line:col` of the place that set the merged value at `ptr`.
+    pub fn origin_text(&self, ptr: &str) -> String {
+        let o = self.origins.resolve(ptr);
+        let file = &self.files[o.file];
+        let pos = file.index.locate(&o.pointer);
+        format!("{}:{}:{}", file.path.display(), pos.line, pos.column)
     }
+}
+
+/// Places a finding on the merged document in the file that set the value; a string that took
+/// a variable's value is placed where the variable was set, the hint naming where it is written.
+fn locate(files: &[SourceFile], origins: &Origins, f: Finding) -> Diagnostic {
+    let o = origins.resolve(&f.pointer);
+    let template = origins.template(&f.pointer).cloned();
+    let mut d = place(&files[o.file], f, o.pointer);
+    if let Some(t) = template {
+        let file = &files[t.file];
+        let pos = file.index.locate(&t.pointer);
+        let note = format!(
+            "the value comes from the variable set here, in the string written at {}:{}:{}",
+            file.path.display(),
+            pos.line,
+            pos.column
+        );
+        d.hint = Some(match d.hint.take() {
+            Some(h) => format!("{h}; {note}"),
+            None => note,
+        });
+    }
+    d
 }
 
 /// Turns a finding into a diagnostic positioned in `file`.
@@ -163,7 +177,6 @@ pub fn load(path: &Path) -> LoadOutcome {
     let mut loader = Loader {
         root: Root::for_tenant_file(path),
         files: Vec::new(),
-        origins: Origins::default(),
         diags: Vec::new(),
         failed: false,
     };
@@ -186,13 +199,17 @@ pub fn load(path: &Path) -> LoadOutcome {
             .collect(),
         tenant: None,
     };
-    let (Some(config), false) = (root, loader.failed) else {
+    let (Some(tree), false) = (root, loader.failed) else {
+        return out;
+    };
+    let Some((config, merged, origins)) = finish(tree, &loader.files, &mut out.diagnostics) else {
         return out;
     };
     let mut tenant = LoadedTenant {
         config,
+        merged,
         files: loader.files,
-        origins: loader.origins,
+        origins,
         custom_code: BTreeMap::new(),
         template_dir: None,
         root: loader.root,
@@ -202,10 +219,56 @@ pub fn load(path: &Path) -> LoadOutcome {
     out
 }
 
+/// Substitutes variables in the merged tree, checks the result against the schema again when an
+/// override or a variable changed it, and reads the raw model from it.
+fn finish(
+    mut tree: Tree,
+    files: &[SourceFile],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(ConfigFile, Value, Origins)> {
+    let mut ctx = Ctx { files, diags };
+    let before = ctx.diags.len();
+    let substituted = super::vars::substitute(&mut tree, &mut ctx, 0);
+    // An unresolved `${var.x}` would only make the other checks report noise.
+    let unresolved = diags[before..]
+        .iter()
+        .any(|d| d.code != Code::UnusedVariable);
+    // The language's order (version, tenant, include, ...) rather than the order of merging.
+    let mut doc = tree.doc;
+    let mut ordered: Map<String, Value> = TOP_KEYS
+        .iter()
+        .filter_map(|k| doc.remove(*k).map(|v| (k.to_string(), v)))
+        .collect();
+    ordered.append(&mut doc);
+    let merged = Value::Object(ordered);
+    if tree.overridden || substituted {
+        let findings = schema_check::check(&merged);
+        let refused = findings.iter().any(|f| f.diag.is_error());
+        diags.extend(
+            findings
+                .into_iter()
+                .map(|f| locate(files, &tree.origins, f)),
+        );
+        if refused {
+            return None;
+        }
+    }
+    if unresolved {
+        return None;
+    }
+    match ConfigFile::deserialize(&merged) {
+        Ok(config) => Some((config, merged, tree.origins)),
+        Err(e) => {
+            let f = Finding::error(Code::Type, "", e.to_string());
+            diags.push(place(&files[0], f, String::new()));
+            None
+        }
+    }
+}
+
 struct Loader {
     root: Root,
     files: Vec<SourceFile>,
-    origins: Origins,
     diags: Vec<Diagnostic>,
     /// Some file could not be turned into the model: semantic checks would only add noise.
     failed: bool,
@@ -220,8 +283,8 @@ impl Loader {
         path: &Path,
         real: &Path,
         at: Option<(usize, String)>,
-        stack: &mut Vec<PathBuf>,
-    ) -> Option<ConfigFile> {
+        stack: &mut Vec<(PathBuf, usize)>,
+    ) -> Option<Tree> {
         let Some((text, value, index)) = self.read(path, real, at) else {
             self.failed = true;
             return None;
@@ -232,18 +295,39 @@ impl Loader {
             text,
             index,
         });
-        let Some(mut cfg) = self.checked(idx, value) else {
+        let Some(Value::Object(raw)) = self.checked(idx, value) else {
             self.failed = true;
             return None;
         };
-        stack.push(real.to_path_buf());
-        self.check_role(idx, &cfg, stack.len() == 1);
-        self.record_origins(idx, &cfg);
-        for (i, inc) in cfg.include.clone().iter().enumerate() {
-            self.include(idx, i, inc, stack, &mut cfg);
+        stack.push((real.to_path_buf(), idx));
+        self.check_role(idx, &raw, stack.len() == 1);
+        let includes: Vec<String> = raw
+            .get("include")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect();
+        let overrides = raw.get("overrides").cloned();
+        let mut tree = Tree::own(idx, raw);
+        for (i, inc) in includes.iter().enumerate() {
+            if let Some(sub) = self.include(idx, i, inc, stack) {
+                let mut ctx = Ctx {
+                    files: &self.files,
+                    diags: &mut self.diags,
+                };
+                tree.union(sub, &mut ctx);
+            }
+        }
+        if let Some(o) = overrides {
+            let mut ctx = Ctx {
+                files: &self.files,
+                diags: &mut self.diags,
+            };
+            tree.apply_overrides(idx, &o, &mut ctx);
         }
         stack.pop();
-        Some(cfg)
+        Some(tree)
     }
 
     fn read(
@@ -365,8 +449,9 @@ impl Loader {
         Some((text, parsed.value, parsed.index))
     }
 
-    /// The schema check, then the model when the schema found no error.
-    fn checked(&mut self, idx: usize, mut value: Value) -> Option<ConfigFile> {
+    /// The schema check; the value (plain scalars kept as strings where a string is expected)
+    /// when the schema found no error.
+    fn checked(&mut self, idx: usize, mut value: Value) -> Option<Value> {
         let findings = schema_check::check(&value);
         let (file, diags) = (&self.files[idx], &mut self.diags);
         let findings =
@@ -376,32 +461,15 @@ impl Loader {
             let ptr = f.pointer.clone();
             self.diags.push(place(&self.files[idx], f, ptr));
         }
-        if schema_ok {
-            self.typed(idx, value)
-        } else {
-            None
-        }
+        schema_ok.then_some(value)
     }
 
-    fn typed(&mut self, idx: usize, value: Value) -> Option<ConfigFile> {
-        match serde_json::from_value::<ConfigFile>(value) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                let f = Finding::error(Code::Type, "", e.to_string());
-                self.diags.push(place(&self.files[idx], f, String::new()));
-                None
-            }
-        }
-    }
-
-    fn check_role(&mut self, idx: usize, cfg: &ConfigFile, is_tenant: bool) {
+    fn check_role(&mut self, idx: usize, raw: &Map<String, Value>, is_tenant: bool) {
         let file = &self.files[idx];
+        let set = |key: &str| raw.get(key).is_some_and(|v| !v.is_null());
         if is_tenant {
-            for (key, missing) in [
-                ("version", cfg.version.is_none()),
-                ("tenant", cfg.tenant.is_none()),
-            ] {
-                if missing {
+            for key in ["version", "tenant"] {
+                if !set(key) {
                     let f = Finding::error(
                         Code::MissingTenant,
                         "",
@@ -416,32 +484,10 @@ impl Loader {
             }
             return;
         }
-        let set = [
-            ("tenant", cfg.tenant.is_some()),
-            ("flow", cfg.flow.is_some()),
-            ("defaults", cfg.defaults.is_some()),
-        ];
-        for (key, present) in set {
-            if present {
-                let msg = format!(
-                    "`{key}` can only be set in a tenant file, not in an included fragment"
-                );
-                let f = Finding::error(Code::NotInFragment, format!("/{key}"), msg).on_key();
-                self.diags.push(place(file, f, format!("/{key}")));
-            }
-        }
-    }
-
-    fn record_origins(&mut self, idx: usize, cfg: &ConfigFile) {
-        // The first file to declare a name owns it; a later duplicate is reported, not recorded.
-        for name in cfg.actions.keys() {
-            self.origins.actions.entry(name.clone()).or_insert(idx);
-        }
-        for name in cfg.secrets.keys() {
-            self.origins.secrets.entry(name.clone()).or_insert(idx);
-        }
-        for i in 0..cfg.tests.len() {
-            self.origins.tests.push((idx, i));
+        if set("tenant") {
+            let msg = "`tenant` can only be set in a tenant file, not in an included fragment";
+            let f = Finding::error(Code::NotInFragment, "/tenant", msg).on_key();
+            self.diags.push(place(file, f, "/tenant".into()));
         }
     }
 
@@ -450,9 +496,8 @@ impl Loader {
         idx: usize,
         i: usize,
         inc: &str,
-        stack: &mut Vec<PathBuf>,
-        into: &mut ConfigFile,
-    ) {
+        stack: &mut Vec<(PathBuf, usize)>,
+    ) -> Option<Tree> {
         let base = self.files[idx]
             .path
             .parent()
@@ -473,65 +518,27 @@ impl Loader {
                     e => read_finding(e, &what, &ptr),
                 };
                 self.diags.push(place(&self.files[idx], f, ptr));
-                return;
+                return None;
             }
         };
-        if stack.contains(&real) {
+        if let Some(start) = stack.iter().position(|(p, _)| *p == real) {
+            let chain: Vec<String> = stack[start..]
+                .iter()
+                .map(|&(_, f)| super::merge::shown(&self.files, 0, f))
+                .chain([super::merge::shown(&self.files, 0, stack[start].1)])
+                .collect();
             let f = Finding::error(
                 Code::IncludeCycle,
                 ptr.clone(),
-                format!("`{inc}` is already being included: the includes form a cycle"),
+                format!(
+                    "`{inc}` is already being included: the includes form a cycle ({})",
+                    chain.join(" → ")
+                ),
             );
             self.diags.push(place(&self.files[idx], f, ptr));
-            return;
+            return None;
         }
-        let first_new = self.files.len();
-        if let Some(frag) = self.file(&target, &real, Some((idx, ptr)), stack) {
-            self.merge(first_new, frag, into);
-        }
-    }
-
-    fn merge(&mut self, frag_idx: usize, frag: ConfigFile, into: &mut ConfigFile) {
-        for (name, action) in frag.actions {
-            match into.actions.entry(name) {
-                std::collections::btree_map::Entry::Occupied(e) => {
-                    let ptr = format!("/actions/{}", yaml_tree::escape_pointer(e.key()));
-                    let name = e.key().clone();
-                    self.duplicate(frag_idx, ptr, &name, "action");
-                }
-                std::collections::btree_map::Entry::Vacant(e) => {
-                    e.insert(action);
-                }
-            }
-        }
-        for (name, source) in frag.secrets {
-            match into.secrets.get(&name) {
-                Some(existing) if *existing != source => {
-                    self.duplicate(
-                        frag_idx,
-                        format!("/secrets/{}", yaml_tree::escape_pointer(&name)),
-                        &name,
-                        "secret",
-                    );
-                }
-                Some(_) => {}
-                None => {
-                    into.secrets.insert(name, source);
-                }
-            }
-        }
-        into.tests.extend(frag.tests);
-    }
-
-    fn duplicate(&mut self, frag_idx: usize, ptr: String, name: &str, what: &str) {
-        let f = Finding::error(
-            Code::DuplicateAction,
-            ptr.clone(),
-            format!("{what} `{name}` is already declared in another file"),
-        )
-        .on_key();
-        let file = self.files.get(frag_idx).unwrap_or(&self.files[0]);
-        self.diags.push(place(file, f, ptr));
+        self.file(&target, &real, Some((idx, ptr)), stack)
     }
 }
 
@@ -540,7 +547,8 @@ impl Loader {
 fn read_side_files(tenant: &mut LoadedTenant, diags: &mut Vec<Diagnostic>) {
     for (name, action) in &tenant.config.actions {
         if let super::ActionConfig::Custom(a) = action {
-            let idx = tenant.origins.actions.get(name).copied().unwrap_or(0);
+            let ptr = format!("/actions/{}/code", yaml_tree::escape_pointer(name));
+            let idx = tenant.origins.resolve(&ptr).file;
             let dir = tenant.files[idx].path.parent().unwrap_or(Path::new("."));
             let code = tenant
                 .root

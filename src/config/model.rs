@@ -14,8 +14,8 @@ use super::test_case::TestCase;
 
 /// A tenant file, or a fragment pulled in with `include`.
 ///
-/// A tenant file sets `version` and `tenant`; fragments may only hold `include`, `secrets`,
-/// `actions`, `defaults` and `tests`.
+/// A tenant file sets `version` and `tenant`; a fragment (a base shared by several tenants) holds
+/// everything else. An including file changes what it includes under `overrides`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
@@ -40,6 +40,63 @@ pub struct ConfigFile {
     /// Test cases run by `loginflow test` against the rendered flow, without a tenant.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tests: Vec<TestCase>,
+    /// Changes to what the included files declare; this file wins. Mappings merge deeply, lists
+    /// and scalars are replaced whole, `null` removes a key (or a whole action or secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<Overrides>,
+    /// Variables that strings use as `${var.NAME}`, each with a type and an optional default.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub variables: BTreeMap<String, Variable>,
+    /// Values of variables for this tenant; they win over those of the files this one includes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub vars: BTreeMap<String, VarValue>,
+}
+
+/// Changes to included declarations, by section.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Overrides {
+    /// Fields to change in included actions, by action name; `null` removes the action.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub actions: BTreeMap<String, Option<serde_json::Map<String, serde_json::Value>>>,
+    /// Included secrets whose source changes (replaced whole); `null` removes the secret.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub secrets: BTreeMap<String, Option<SecretSource>>,
+    /// Fields to change in the included `defaults`.
+    pub defaults: Option<Defaults>,
+    /// Fields to change in the included `flow` (a trigger's list is replaced whole).
+    pub flow: Option<Flow>,
+}
+
+/// A variable's declaration.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Variable {
+    /// The type of its values.
+    #[serde(rename = "type")]
+    pub ty: VariableType,
+    /// The value when the tenant file does not set one under `vars`.
+    pub default: Option<VarValue>,
+    /// A note for people.
+    pub description: Option<String>,
+}
+
+/// The type of a variable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VariableType {
+    String,
+    Number,
+    Boolean,
+}
+
+/// A variable's value: substituted into strings as its text.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum VarValue {
+    Bool(bool),
+    Number(f64),
+    String(String),
 }
 
 /// The tenant target.

@@ -13,6 +13,7 @@ mod history;
 mod hostile;
 mod import;
 mod leaks;
+mod overlay;
 mod owners;
 mod plan_live;
 mod plan_pure;
