@@ -10,6 +10,7 @@ use std::fmt::Display;
 use std::path::{Path, PathBuf};
 
 use crate::config::load::{LoadedTenant, read_finding};
+use crate::config::yaml_tree::escape_pointer;
 use crate::diagnostics::{Code, Diagnostic, Finding};
 use crate::fsread::ReadError;
 
@@ -23,10 +24,16 @@ pub fn check(tenant: &LoadedTenant) -> Vec<Diagnostic> {
     out
 }
 
-/// The folder of the file that declares action `name`: its paths are relative to it.
-fn declaring_dir<'t>(tenant: &'t LoadedTenant, name: &str) -> &'t Path {
-    let idx = tenant.origins.actions.get(name).copied().unwrap_or(0);
-    tenant.files[idx].path.parent().unwrap_or(Path::new("."))
+/// The folder of the file that set `field` of action `name` (an override may set it): the
+/// path is relative to it.
+fn declaring_dir<'t>(tenant: &'t LoadedTenant, name: &str, field: &str) -> &'t Path {
+    let ptr = format!("/actions/{}/{field}", escape_pointer(name));
+    let idx = tenant.origins.resolve(&ptr).file;
+    tenant
+        .files
+        .get(idx)
+        .and_then(|f| f.path.parent())
+        .unwrap_or(Path::new("."))
 }
 
 /// Resolves a project folder a tenant file names, or the finding that says why it cannot be used.

@@ -40,7 +40,7 @@ pub fn reports<'t>(tenant: &'t LoadedTenant, folder: Option<&Path>) -> Vec<Repor
         };
         let (base_dir, dir) = match (folder, &a.spec.metadata) {
             (Some(f), _) => (Path::new("."), f.to_string_lossy().into_owned()),
-            (None, Some(m)) => (super::declaring_dir(tenant, name), m.clone()),
+            (None, Some(m)) => (super::declaring_dir(tenant, name, "metadata"), m.clone()),
             (None, None) => continue,
         };
         let base = format!("/actions/{}", escape_pointer(name));

@@ -27,7 +27,7 @@ pub fn check(tenant: &LoadedTenant) -> Vec<Diagnostic> {
         let base = format!("/actions/{}", escape_pointer(name));
         let ptr = format!("{base}/project");
         let what = format!("Tinybird project folder `{dir}`");
-        let base_dir = super::declaring_dir(tenant, name);
+        let base_dir = super::declaring_dir(tenant, name, "project");
         let findings: Vec<Finding> =
             match super::folder(tenant, base_dir, dir, &ptr, &what, Code::TinybirdProject) {
                 Err(f) => vec![*f],
