@@ -264,3 +264,13 @@ fn tinybird_tenant_keys_replace_the_default_list() {
         .collect();
     assert_eq!(got, ["tinybird-rls Some((17, 19)) true"]);
 }
+
+#[test]
+fn hasura_includes_also_work_as_yaml_tags() {
+    // `tables: !include …` and `- !include …` unquoted: the YAML tag form of the CLI's directive.
+    let dir = fixture("crosscheck/hasura/tagged/metadata");
+    let (md, problems) = loginflow::crosscheck::hasura::read::read(&Root::at(&root()), &dir, "m");
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(md.tables, ["public.users"]);
+    assert_eq!(md.permissions.len(), 3);
+}

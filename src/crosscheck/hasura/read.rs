@@ -1,6 +1,7 @@
 //! Reads a metadata folder in the `hasura metadata export` layout (config v3), every file
 //! through `fsread` (inside the repository root, size-capped, at most `WALK_MAX_FILES` files):
-//! `databases/databases.yaml`, the `"!include …"` files it names (`tables.yaml`, then one file
+//! `databases/databases.yaml`, the `"!include …"` files it names (quoted as the CLI writes it, or
+//! the unquoted YAML tag) (`tables.yaml`, then one file
 //! per table; `functions.yaml`), `actions.yaml`, `remote_schemas.yaml`, `inherited_roles.yaml`.
 
 use std::path::Path;
@@ -128,7 +129,7 @@ impl Reader<'_> {
 
     /// A `tables:` or `functions:` value: an include of the file holding the list, or the list.
     fn entries(&mut self, doc: &Doc, v: &Value, ptr: &str, kind: Entries, md: &mut Metadata) {
-        match include_target(v) {
+        match include_path(v) {
             Some(inc) => {
                 let rel = join(&doc.file, inc);
                 if let Some(list) = self.doc(&rel, Some(doc.site(ptr)), false) {
@@ -153,7 +154,7 @@ impl Reader<'_> {
         };
         for (i, item) in items.iter().enumerate() {
             let p = format!("{ptr}/{i}");
-            match include_target(item) {
+            match include_path(item) {
                 Some(inc) => {
                     let rel = join(&doc.file, inc);
                     if let Some(d) = self.doc(&rel, Some(doc.site(&p)), false) {
@@ -164,6 +165,13 @@ impl Reader<'_> {
             }
         }
     }
+}
+
+/// The file an entry includes: `"!include path"` as the Hasura CLI writes it, or a bare string
+/// where a list or an object belongs (the YAML tag form `!include path`, whose tag the parser
+/// drops).
+fn include_path(v: &Value) -> Option<&str> {
+    include_target(v).or_else(|| v.as_str().map(str::trim))
 }
 
 fn add(md: &mut Metadata, kind: Entries, doc: &Doc, v: &Value, ptr: &str, out: &mut Vec<Problem>) {

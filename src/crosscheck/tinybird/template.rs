@@ -110,7 +110,10 @@ fn tokens(expr: &str, base: usize) -> Vec<Token> {
                 i += if chars[i].1 == '\\' { 2 } else { 1 };
             }
             i += 1;
-        } else if i + 1 < chars.len() && ["==", "!=", "<=", ">="].contains(&&expr[off..off + 2]) {
+        } else if chars
+            .get(i + 1)
+            .is_some_and(|(_, n)| *n == '=' && matches!(c, '=' | '!' | '<' | '>'))
+        {
             i += 2;
         } else {
             i += 1;
@@ -283,6 +286,32 @@ mod tests {
         let uses = params(&b);
         let got: Vec<&str> = uses.iter().map(|u| u.name.as_str()).collect();
         assert_eq!(got, ["group_by", "metrics", "orgs", "x"]);
+    }
+
+    proptest::proptest! {
+        /// Any text, templated or not, is scanned without a panic (hostile datafiles).
+        #[test]
+        fn any_text_is_scanned_without_panic(text in "\\PC{0,200}") {
+            let b = block(1, &format!("%\n{text}"));
+            let _ = params(&b);
+            let _ = super::super::datafile::parse(&text, super::super::datafile::Kind::Pipe);
+            let _ = super::super::datafile::parse(&text, super::super::datafile::Kind::Datasource);
+        }
+
+        /// Template-looking text with multibyte characters next to operators.
+        #[test]
+        fn template_fragments_are_scanned_without_panic(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "{{", "}}", "{%", "%}", "{#", "#}", "(", ")", "=", "==", "!=é", "'", "\"",
+                    "é", "org_id", "String", "defined", "set", "for", "in", ",", "required", "True", "\n",
+                ]),
+                0..40,
+            )
+        ) {
+            let b = block(1, &format!("%\n{}", parts.concat()));
+            let _ = params(&b);
+        }
     }
 
     #[test]
