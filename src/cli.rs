@@ -42,6 +42,8 @@ pub enum Command {
     Schema,
     /// Show what apply would change in the live tenant(s), as a diff.
     Plan(PlanArgs),
+    /// Compare two tenant files' desired states offline (e.g. staging → prod), shown like a plan.
+    Diff(DiffArgs),
     /// Apply the changes: to tenant files (after showing the plan), or exactly a saved plan.
     Apply(ApplyArgs),
     /// Show or remove a tenant's apply lock (left by a run that died): `unlock FILE --force`.
@@ -243,6 +245,18 @@ pub struct PlanArgs {
     pub out: Option<PathBuf>,
 }
 
+/// Arguments of `diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The tenant file compared from (e.g. `tenants/staging.yaml`).
+    pub before: PathBuf,
+    /// The tenant file compared to (e.g. `tenants/prod.yaml`).
+    pub after: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+}
+
 /// Arguments of `apply`.
 #[derive(Debug, clap::Args)]
 pub struct ApplyArgs {
@@ -370,6 +384,11 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Schema => commands::schema::run(),
         Command::Render(args) => commands::render::run(&args.settings()?),
         Command::Plan(args) => commands::plan::run(&args.settings()?),
+        Command::Diff(args) => commands::diff::run(&commands::diff::Settings {
+            before: args.before,
+            after: args.after,
+            format: args.format.resolved(),
+        }),
         Command::Apply(args) => commands::apply::run(&args.settings()?),
         Command::Import(args) => commands::import::run(&commands::import::Settings {
             tenant: args.tenant,

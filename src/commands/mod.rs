@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod completions;
+pub mod diff;
 pub mod emulator;
 pub mod hasura;
 pub mod history;

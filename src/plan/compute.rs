@@ -3,14 +3,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde_json::json;
 use similar::TextDiff;
 
+use super::config_diff::config_changes;
 use super::model::{
     ActionFingerprint, ActionPlan, BindingPlan, FieldChange, LiveFingerprint, Op, Plan,
     SecretChanges, UnownedAction,
 };
 use crate::config::action::Runtime;
 use crate::config::model::UnmanagedPolicy;
+use crate::render::config::read_config;
 use crate::state::{DesiredAction, DesiredState, LiveAction, LiveBinding, LiveState};
 
 /// A live state the plan cannot be computed against.
@@ -139,6 +142,7 @@ fn action_plan(d: &DesiredAction, live: Option<&LiveAction>) -> Option<ActionPla
             id: None,
             trigger: d.trigger.id().to_string(),
             fields: Vec::new(),
+            config_diff: read_config(&d.code).map(|c| config_changes(&json!({}), &c)),
             code_diff: Some(diff("", &d.code, &d.name)),
             secrets: SecretChanges {
                 added: d.secrets.keys().cloned().collect(),
@@ -156,6 +160,17 @@ fn action_plan(d: &DesiredAction, live: Option<&LiveAction>) -> Option<ActionPla
     let code_same = crate::render::same_code(&live_code, &d.code);
     let draft_matches = code_same && fields.is_empty() && !secrets.any();
     let mut notes = Vec::new();
+    let config_diff = match (read_config(&live_code), read_config(&d.code)) {
+        (Some(before), Some(after)) => Some(config_changes(&before, &after)),
+        (None, Some(_)) if !code_same && legacy_generated(l) => {
+            notes.push(
+                "the live code carries no config (an earlier loginflow deployed it): the code diff shows the change"
+                    .into(),
+            );
+            None
+        }
+        _ => None,
+    };
     let mut building = false;
     let op = if l.owner.is_none() {
         notes.push(
@@ -199,11 +214,17 @@ fn action_plan(d: &DesiredAction, live: Option<&LiveAction>) -> Option<ActionPla
         id: Some(l.id.clone()),
         trigger: d.trigger.id().to_string(),
         fields,
+        config_diff,
         code_diff: (!code_same).then(|| diff(&live_code, &d.code, &d.name)),
         secrets,
         notes,
         building,
     })
+}
+
+/// A live action of a generated kind, managed, whose code carries no config line.
+fn legacy_generated(l: &LiveAction) -> bool {
+    crate::render::parse_header(&l.code).is_some_and(|h| h.kind != "custom")
 }
 
 fn field_changes(d: &DesiredAction, l: &LiveAction) -> Vec<FieldChange> {
@@ -233,7 +254,7 @@ fn field_changes(d: &DesiredAction, l: &LiveAction) -> Vec<FieldChange> {
     out
 }
 
-fn deps(m: &BTreeMap<String, String>) -> String {
+pub(super) fn deps(m: &BTreeMap<String, String>) -> String {
     if m.is_empty() {
         return "(none)".into();
     }
@@ -268,6 +289,7 @@ fn delete_plan(a: &LiveAction) -> ActionPlan {
         id: Some(a.id.clone()),
         trigger: a.trigger.clone(),
         fields: Vec::new(),
+        config_diff: None,
         code_diff: None,
         secrets: SecretChanges::default(),
         notes: vec!["managed by loginflow and no longer in the config; pruning deletes it".into()],
@@ -277,10 +299,20 @@ fn delete_plan(a: &LiveAction) -> ActionPlan {
 
 /// A unified diff, live → desired, labelled with the action's name.
 pub fn diff(before: &str, after: &str, name: &str) -> String {
+    diff_labelled(
+        before,
+        after,
+        &format!("live/{name}.js"),
+        &format!("desired/{name}.js"),
+    )
+}
+
+/// A unified diff with the given file labels.
+pub fn diff_labelled(before: &str, after: &str, before_label: &str, after_label: &str) -> String {
     TextDiff::from_lines(before, after)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("live/{name}.js"), &format!("desired/{name}.js"))
+        .header(before_label, after_label)
         .to_string()
 }
 

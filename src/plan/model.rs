@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::config_diff::ConfigChange;
+
 /// What happens to one action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -55,6 +57,11 @@ pub struct ActionPlan {
     pub trigger: String,
     /// Changed fields other than code and secrets (runtime, dependencies, trigger).
     pub fields: Vec<FieldChange>,
+    /// The change in the config's own terms (`role_rules[0].allowed_roles`), read from the config
+    /// both codes carry; `None` when a side carries none (`custom`, not managed yet, or deployed
+    /// by a loginflow that did not write it): then only the code diff shows the change.
+    #[serde(default)]
+    pub config_diff: Option<Vec<ConfigChange>>,
     /// Unified diff of the code, live draft → desired.
     pub code_diff: Option<String>,
     pub secrets: SecretChanges,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::config::load::LoadedTenant;
 use crate::error::Error;
+use crate::render::header::UNSET;
 use crate::render::{RenderContext, RenderedAction, render_action, secrets_needed};
 use crate::secrets::SecretValues;
 
@@ -67,8 +68,26 @@ pub fn render_all(
 
 /// The desired state for plan and apply.
 pub fn desired(tenant: &LoadedTenant, values: &SecretValues) -> Result<DesiredState, Error> {
+    state_of(tenant, render_all(tenant, Some(values))?)
+}
+
+/// The desired state without secret values (every fingerprint `unset`), for `diff`, which
+/// compares configs offline: secrets compare by name.
+pub fn desired_offline(tenant: &LoadedTenant) -> Result<DesiredState, Error> {
+    let rendered = render_all(tenant, None)?
+        .into_iter()
+        .map(|(r, _)| {
+            let unset = r.secrets.iter().map(|s| (s.clone(), UNSET.to_owned()));
+            let fps = unset.collect();
+            (r, fps)
+        })
+        .collect();
+    state_of(tenant, rendered)
+}
+
+fn state_of(tenant: &LoadedTenant, rendered: Vec<Rendered>) -> Result<DesiredState, Error> {
     let flow = tenant.config.flow.clone().unwrap_or_default();
-    let actions = render_all(tenant, Some(values))?
+    let actions = rendered
         .into_iter()
         .map(|(r, fps)| {
             let d = DesiredAction {

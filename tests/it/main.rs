@@ -7,6 +7,7 @@
 mod adopt;
 mod apply;
 mod common;
+mod diff;
 mod fuzz;
 mod history;
 mod hostile;
