@@ -44,6 +44,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Compare two tenant files' desired states offline (e.g. staging → prod), shown like a plan.
     Diff(DiffArgs),
+    /// Print a tenant file's login pipeline as a diagram (Mermaid or Graphviz DOT), for docs.
+    Graph(GraphArgs),
     /// Apply the changes: to tenant files (after showing the plan), or exactly a saved plan.
     Apply(ApplyArgs),
     /// Show or remove a tenant's apply lock (left by a run that died): `unlock FILE --force`.
@@ -257,6 +259,25 @@ pub struct DiffArgs {
     pub format: PlanFormat,
 }
 
+/// Diagram language of `graph`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// A Mermaid flowchart (GitHub and GitLab render it in markdown).
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
+}
+
+/// Arguments of `graph`.
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// The tenant file.
+    pub file: PathBuf,
+    /// Diagram language.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+}
+
 /// Arguments of `apply`.
 #[derive(Debug, clap::Args)]
 pub struct ApplyArgs {
@@ -384,6 +405,13 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Schema => commands::schema::run(),
         Command::Render(args) => commands::render::run(&args.settings()?),
         Command::Plan(args) => commands::plan::run(&args.settings()?),
+        Command::Graph(args) => commands::graph::run(&commands::graph::Settings {
+            file: args.file,
+            format: match args.format {
+                GraphFormat::Mermaid => commands::graph::Format::Mermaid,
+                GraphFormat::Dot => commands::graph::Format::Dot,
+            },
+        }),
         Command::Diff(args) => commands::diff::run(&commands::diff::Settings {
             before: args.before,
             after: args.after,

@@ -109,6 +109,7 @@ mod tests {
             warnings: Vec::new(),
             kept: Vec::new(),
             live: LiveFingerprint::default(),
+            flows: Vec::new(),
         }
     }
 

@@ -5,6 +5,7 @@ pub mod apply;
 pub mod completions;
 pub mod diff;
 pub mod emulator;
+pub mod graph;
 pub mod hasura;
 pub mod history;
 pub mod import;

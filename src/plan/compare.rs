@@ -43,6 +43,7 @@ pub fn compare(title: &str, a: &DesiredState, b: &DesiredState, sides: Sides) ->
         warnings: Vec::new(),
         kept: Vec::new(),
         live: Default::default(),
+        flows: Vec::new(),
     }
 }
 

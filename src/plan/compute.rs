@@ -62,6 +62,7 @@ pub fn compute(
         warnings: Vec::new(),
         kept: Vec::new(),
         live: fingerprint(live),
+        flows: Vec::new(),
     };
     for d in desired.actions.values() {
         if let Some(a) = action_plan(d, by_name.get(d.name.as_str()).copied()) {

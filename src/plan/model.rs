@@ -124,6 +124,10 @@ pub struct Plan {
     /// Managed actions that are gone from the config but kept because pruning is off.
     pub kept: Vec<String>,
     pub live: LiveFingerprint,
+    /// The flow of each trigger this plan changes (actions in order, what changes, what each
+    /// calls), drawn at the top of the markdown plan. Serialised only when there is one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<crate::graph::Flow>,
 }
 
 impl Plan {

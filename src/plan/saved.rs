@@ -124,6 +124,7 @@ mod tests {
             warnings: Vec::new(),
             kept: Vec::new(),
             live: Default::default(),
+            flows: Vec::new(),
         };
         let fps = [(
             "a".to_string(),

@@ -9,6 +9,7 @@ mod apply;
 mod common;
 mod diff;
 mod fuzz;
+mod graph;
 mod history;
 mod hostile;
 mod import;

@@ -59,6 +59,13 @@ fn render_titled(plans: &[Plan], marker: &str, title: &str, limit: usize) -> Str
 
 fn head(out: &mut String, plan: &Plan) {
     let _ = writeln!(out, "### `{}`: {}\n", plan.tenant, summary(plan));
+    for flow in &plan.flows {
+        let _ = writeln!(
+            out,
+            "```mermaid\n{}```\n",
+            crate::graph::mermaid::render(flow)
+        );
+    }
     let deletes: Vec<String> = plan
         .actions
         .iter()

@@ -6,7 +6,7 @@ mod support;
 mod claims;
 mod determinism;
 mod enrich;
-mod examples;
+pub mod examples;
 mod hasura;
 mod injection;
 mod profile;
