@@ -228,6 +228,7 @@ async fn no_command_leaks_a_secret_or_token() {
         0
     );
 
+    assert_eq!(a.run("graph", &["graph", "t.yaml"], None), 0);
     std::fs::write(a.dir.path().join("t2.yaml"), tenant_yaml(&base, "4")).unwrap();
     for format in ["human", "markdown", "json"] {
         assert_eq!(
