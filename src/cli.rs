@@ -46,6 +46,10 @@ pub enum Command {
     Plan(PlanArgs),
     /// Print a saved plan (`plan --out`) without a tenant: no request, no secret.
     Show(ShowArgs),
+    /// Compare two tenant files' desired states offline (e.g. staging → prod), shown like a plan.
+    Diff(DiffArgs),
+    /// Print a tenant file's login pipeline as a diagram (Mermaid or Graphviz DOT), for docs.
+    Graph(GraphArgs),
     /// Apply the changes: to tenant files (after showing the plan), or exactly a saved plan.
     Apply(ApplyArgs),
     /// Show or remove a tenant's apply lock (left by a run that died): `unlock FILE --force`.
@@ -300,6 +304,37 @@ pub struct ShowArgs {
     pub format: PlanFormat,
 }
 
+/// Arguments of `diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The tenant file compared from (e.g. `tenants/staging.yaml`).
+    pub before: PathBuf,
+    /// The tenant file compared to (e.g. `tenants/prod.yaml`).
+    pub after: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Human)]
+    pub format: PlanFormat,
+}
+
+/// Diagram language of `graph`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// A Mermaid flowchart (GitHub and GitLab render it in markdown).
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
+}
+
+/// Arguments of `graph`.
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// The tenant file.
+    pub file: PathBuf,
+    /// Diagram language.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    pub format: GraphFormat,
+}
+
 /// Arguments of `apply`.
 #[derive(Debug, clap::Args)]
 pub struct ApplyArgs {
@@ -473,6 +508,18 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Plan(args) => commands::plan::run(&args.settings()?),
         Command::Show(args) => commands::show::run(&commands::show::Settings {
             file: args.file,
+            format: args.format.resolved(),
+        }),
+        Command::Graph(args) => commands::graph::run(&commands::graph::Settings {
+            file: args.file,
+            format: match args.format {
+                GraphFormat::Mermaid => commands::graph::Format::Mermaid,
+                GraphFormat::Dot => commands::graph::Format::Dot,
+            },
+        }),
+        Command::Diff(args) => commands::diff::run(&commands::diff::Settings {
+            before: args.before,
+            after: args.after,
             format: args.format.resolved(),
         }),
         Command::Apply(args) => commands::apply::run(&args.settings()?),

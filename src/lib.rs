@@ -16,6 +16,7 @@ pub mod event_paths;
 pub mod fingerprint;
 pub mod fsread;
 pub mod fuzz;
+pub mod graph;
 pub mod history;
 pub mod lock;
 pub mod node;

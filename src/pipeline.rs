@@ -242,6 +242,7 @@ pub async fn read_and_plan(p: &Prepared, client: &TenantClient) -> Result<(LiveS
     let mut plan = plan_of(p, &p.desired, &live)?;
     plan.warnings
         .extend(live.lock.as_ref().map(crate::lock::note));
+    plan.flows = flows(p, &live, &plan);
     Ok((live, plan))
 }
 
@@ -265,4 +266,39 @@ fn plan_of(p: &Prepared, desired: &DesiredState, live: &LiveState) -> Result<Pla
             None,
         )
     })
+}
+
+/// The changed triggers' flows of a plan: configs from the desired code, else the live code.
+fn flows(p: &Prepared, live: &LiveState, plan: &Plan) -> Vec<crate::graph::Flow> {
+    use crate::render::config::read_config;
+    let triggers: Vec<String> = p.desired.bindings.keys().map(|t| t.id().into()).collect();
+    let before = live
+        .bindings
+        .iter()
+        .map(|(t, list)| {
+            (
+                t.clone(),
+                list.iter().map(|b| b.action_name.clone()).collect(),
+            )
+        })
+        .collect();
+    let config = |name: &str| {
+        let desired = p.desired.actions.get(name).map(|d| d.code.as_str());
+        let live = || {
+            live.actions
+                .iter()
+                .find(|a| a.name == name)
+                .map(|a| a.code.as_str())
+        };
+        desired
+            .and_then(read_config)
+            .or_else(|| live().and_then(read_config))
+    };
+    let domain = p
+        .tenant
+        .config
+        .tenant
+        .as_ref()
+        .map_or("", |t| t.domain.as_str());
+    crate::graph::changed_flows(plan, &triggers, &before, &config, domain)
 }

@@ -83,6 +83,7 @@ mod tests {
             id: Some(format!("id-{name}")),
             trigger: "post-login".into(),
             fields: Vec::new(),
+            config_diff: None,
             code_diff: None,
             secrets: SecretChanges::default(),
             notes: Vec::new(),
@@ -109,6 +110,7 @@ mod tests {
             kept: Vec::new(),
             live: LiveFingerprint::default(),
             not_compared: Default::default(),
+            flows: Vec::new(),
         }
     }
 

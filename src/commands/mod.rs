@@ -4,7 +4,9 @@
 pub mod apply;
 pub mod completions;
 pub mod config;
+pub mod diff;
 pub mod emulator;
+pub mod graph;
 pub mod hasura;
 pub mod hasura_check;
 pub mod history;

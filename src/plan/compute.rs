@@ -3,8 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde_json::json;
 use similar::TextDiff;
 
+use super::config_diff::config_changes;
 use super::merge::merge;
 use super::model::{
     ActionFingerprint, ActionPlan, BindingPlan, FieldChange, LiveFingerprint, Op, Plan,
@@ -12,6 +14,7 @@ use super::model::{
 };
 use crate::config::action::Runtime;
 use crate::config::model::UnmanagedPolicy;
+use crate::render::config::read_config;
 use crate::state::{Belongs, DesiredAction, DesiredState, LiveAction, LiveBinding, LiveState};
 
 /// A live state the plan cannot be computed against.
@@ -70,6 +73,7 @@ pub fn compute(
         kept: Vec::new(),
         live: fingerprint(live),
         not_compared: BTreeMap::new(),
+        flows: Vec::new(),
     };
     let blind = desired.without_secret_values;
     for d in desired.actions.values() {
@@ -165,6 +169,7 @@ fn action_plan(d: &DesiredAction, live: Option<&LiveAction>, blind: bool) -> Opt
             id: None,
             trigger: d.trigger.id().to_string(),
             fields: Vec::new(),
+            config_diff: read_config(&d.code).map(|c| config_changes(&json!({}), &c)),
             code_diff: Some(diff("", &d.code, &d.name)),
             secrets: SecretChanges {
                 added: d.secrets.keys().cloned().collect(),
@@ -189,6 +194,17 @@ fn action_plan(d: &DesiredAction, live: Option<&LiveAction>, blind: bool) -> Opt
     let code_same = crate::render::same_code(&live_code, &desired_code);
     let draft_matches = code_same && fields.is_empty() && !secrets.any();
     let mut notes = Vec::new();
+    let config_diff = match (read_config(&live_code), read_config(&d.code)) {
+        (Some(before), Some(after)) => Some(config_changes(&before, &after)),
+        (None, Some(_)) if !code_same && legacy_generated(l) => {
+            notes.push(
+                "the live code carries no config (an earlier loginflow deployed it): the code diff shows the change"
+                    .into(),
+            );
+            None
+        }
+        _ => None,
+    };
     let mut building = false;
     let op = if l.owner.is_none() {
         notes.push(
@@ -232,11 +248,17 @@ fn action_plan(d: &DesiredAction, live: Option<&LiveAction>, blind: bool) -> Opt
         id: Some(l.id.clone()),
         trigger: d.trigger.id().to_string(),
         fields,
+        config_diff,
         code_diff: (!code_same).then(|| diff(&live_code, &desired_code, &d.name)),
         secrets,
         notes,
         building,
     })
+}
+
+/// A live action of a generated kind, managed, whose code carries no config line.
+fn legacy_generated(l: &LiveAction) -> bool {
+    crate::render::parse_header(&l.code).is_some_and(|h| h.kind != "custom")
 }
 
 fn field_changes(d: &DesiredAction, l: &LiveAction) -> Vec<FieldChange> {
@@ -266,7 +288,7 @@ fn field_changes(d: &DesiredAction, l: &LiveAction) -> Vec<FieldChange> {
     out
 }
 
-fn deps(m: &BTreeMap<String, String>) -> String {
+pub(super) fn deps(m: &BTreeMap<String, String>) -> String {
     if m.is_empty() {
         return "(none)".into();
     }
@@ -301,6 +323,7 @@ fn delete_plan(a: &LiveAction) -> ActionPlan {
         id: Some(a.id.clone()),
         trigger: a.trigger.clone(),
         fields: Vec::new(),
+        config_diff: None,
         code_diff: None,
         secrets: SecretChanges::default(),
         notes: vec!["managed by loginflow and no longer in the config; pruning deletes it".into()],
@@ -310,10 +333,20 @@ fn delete_plan(a: &LiveAction) -> ActionPlan {
 
 /// A unified diff, live → desired, labelled with the action's name.
 pub fn diff(before: &str, after: &str, name: &str) -> String {
+    diff_labelled(
+        before,
+        after,
+        &format!("live/{name}.js"),
+        &format!("desired/{name}.js"),
+    )
+}
+
+/// A unified diff with the given file labels.
+pub fn diff_labelled(before: &str, after: &str, before_label: &str, after_label: &str) -> String {
     TextDiff::from_lines(before, after)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("live/{name}.js"), &format!("desired/{name}.js"))
+        .header(before_label, after_label)
         .to_string()
 }
 

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::config_diff::ConfigChange;
+
 /// What happens to one action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -55,6 +57,11 @@ pub struct ActionPlan {
     pub trigger: String,
     /// Changed fields other than code and secrets (runtime, dependencies, trigger).
     pub fields: Vec<FieldChange>,
+    /// The change in the config's own terms (`role_rules[0].allowed_roles`), read from the config
+    /// both codes carry; `None` when a side carries none (`custom`, not managed yet, or deployed
+    /// by a loginflow that did not write it): then only the code diff shows the change.
+    #[serde(default)]
+    pub config_diff: Option<Vec<ConfigChange>>,
     /// Unified diff of the code, live draft → desired.
     pub code_diff: Option<String>,
     pub secrets: SecretChanges,
@@ -125,6 +132,10 @@ pub struct Plan {
     /// code was compared with the live fingerprints). Serialised only when not empty.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub not_compared: BTreeMap<String, Vec<String>>,
+    /// The flow of each trigger this plan changes (actions in order, what changes, what each
+    /// calls), drawn at the top of the markdown plan. Serialised only when there is one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<crate::graph::Flow>,
 }
 
 impl Plan {

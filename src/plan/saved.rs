@@ -132,6 +132,7 @@ mod tests {
             kept: Vec::new(),
             live: Default::default(),
             not_compared: Default::default(),
+            flows: Vec::new(),
         };
         let fps = [(
             "a".to_string(),

@@ -31,35 +31,55 @@ pub fn tokens(list: &[Token]) -> Value {
     json!(names)
 }
 
-/// A skip rule with every field present, or `null`.
+/// A JSON object of the entries that are set, in order: generated constants leave out null and
+/// empty fields (the templates treat a missing field as its empty value), so a code diff is as
+/// small as the change.
+pub fn object<const N: usize>(entries: [(&str, Option<Value>); N]) -> Value {
+    Value::Object(
+        entries
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
+            .collect(),
+    )
+}
+
+/// A list, or `None` when it is empty.
+fn non_empty(list: &[String]) -> Option<Value> {
+    (!list.is_empty()).then(|| json!(list))
+}
+
+/// A skip rule with only the fields that are set, or `null`.
 pub fn skip(skip: Option<&Skip>) -> Value {
     match skip {
         None => Value::Null,
-        Some(s) => json!({
-            "refresh_token": s.refresh_token,
-            "protocols": s.protocols,
-            "clients": s.clients,
-            "only_clients": s.only_clients,
-            "only_connections": s.only_connections,
-        }),
+        Some(s) => object([
+            (
+                "refresh_token",
+                s.refresh_token.then_some(Value::Bool(true)),
+            ),
+            ("protocols", non_empty(&s.protocols)),
+            ("clients", non_empty(&s.clients)),
+            ("only_clients", non_empty(&s.only_clients)),
+            ("only_connections", non_empty(&s.only_connections)),
+        ]),
     }
 }
 
-/// A condition with every field present (so the template never meets an undefined), or `null`.
+/// A condition with only the fields that are set, or `null`. `equals` and `in` are kept as
+/// written, even when empty: they are values to compare with.
 pub fn condition(when: Option<&Condition>) -> Value {
     match when {
         None => Value::Null,
-        Some(c) => json!({
-            "has_role": c.has_role,
-            "connection": c.connection,
-            "client": c.client,
-            "email_verified": c.email_verified,
-            "path": c.path.as_deref().map(path),
-            "has_equals": c.equals.is_some(),
-            "equals": c.equals,
-            "in": c.in_,
-            "exists": c.exists,
-        }),
+        Some(c) => object([
+            ("has_role", non_empty(&c.has_role)),
+            ("connection", non_empty(&c.connection)),
+            ("client", non_empty(&c.client)),
+            ("email_verified", c.email_verified.map(Value::Bool)),
+            ("path", c.path.as_deref().map(path)),
+            ("equals", c.equals.clone()),
+            ("in", c.in_.clone().map(Value::Array)),
+            ("exists", c.exists.map(Value::Bool)),
+        ]),
     }
 }
 

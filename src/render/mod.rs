@@ -4,6 +4,7 @@
 //! binary, overridable per tenant); `custom` deploys the user's file. Every action starts with
 //! the managed header of [`header`]. The same input always renders byte-identical code.
 
+pub mod config;
 mod data;
 mod env;
 mod error;
@@ -96,10 +97,15 @@ pub fn render_action(
                 custom.spec.dependencies.clone(),
             )
         }
-        _ => (
-            render_template(ctx, name, action, &resolved)?,
-            BTreeMap::new(),
-        ),
+        _ => {
+            let config = config::action_config(action, ctx.defaults)
+                .and_then(|c| config::config_line(&c))
+                .unwrap_or_default();
+            (
+                config + &render_template(ctx, name, action, &resolved)?,
+                BTreeMap::new(),
+            )
+        }
     };
     Ok(RenderedAction {
         name: name.to_owned(),

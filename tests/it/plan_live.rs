@@ -400,6 +400,8 @@ fn human_markdown_and_json_outputs_with_detailed_exit_codes() {
     let summary_at = md.find("2 to create").unwrap();
     let details_at = md.find("<details>").unwrap();
     assert!(summary_at < details_at, "summary first: {md}");
+    let diagram_at = md.find("```mermaid\nflowchart LR\n").unwrap();
+    assert!(diagram_at < md.find("| | action |").unwrap(), "{md}");
     assert!(md.contains("crm-sync") && md.len() < 65_535);
 
     let out = project.plan(&[&rel, "--format", "json"]);
@@ -434,8 +436,21 @@ fn human_markdown_and_json_outputs_with_detailed_exit_codes() {
             "unowned",
             "warnings",
             "kept",
-            "live"
+            "live",
+            "flows"
         ]
+    );
+    // The changed trigger's flow: both actions join it, in the config's order.
+    let steps: Vec<(&str, &str)> = t["flows"][0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(steps, [("static-claims", "added"), ("crm-sync", "added")]);
+    assert_eq!(
+        t["flows"][0]["steps"][1]["calls"],
+        json!([{"kind": "backend", "target": "crm.acme.example.com"}])
     );
 
     // Once the tenant matches the config: no changes, exit 0 under --detailed-exitcode.

@@ -38,7 +38,7 @@ fn desired(name: &str, body: &str, secrets: &[(&str, &str)]) -> DesiredAction {
 }
 
 /// A live action deployed exactly as `d` describes, owned by loginflow.
-fn live_of(d: &DesiredAction, id: &str) -> LiveAction {
+pub fn live_of(d: &DesiredAction, id: &str) -> LiveAction {
     LiveAction {
         id: id.into(),
         name: d.name.clone(),
@@ -86,7 +86,7 @@ fn binding(a: &LiveAction, n: usize) -> LiveBinding {
     }
 }
 
-fn state(actions: Vec<DesiredAction>, flow: &[&str]) -> DesiredState {
+pub fn state(actions: Vec<DesiredAction>, flow: &[&str]) -> DesiredState {
     DesiredState {
         actions: actions.into_iter().map(|a| (a.name.clone(), a)).collect(),
         bindings: [(
@@ -101,7 +101,7 @@ fn state(actions: Vec<DesiredAction>, flow: &[&str]) -> DesiredState {
     }
 }
 
-fn live(actions: Vec<LiveAction>, bound: &[usize]) -> LiveState {
+pub fn live(actions: Vec<LiveAction>, bound: &[usize]) -> LiveState {
     let bindings = bound
         .iter()
         .enumerate()
@@ -114,7 +114,7 @@ fn live(actions: Vec<LiveAction>, bound: &[usize]) -> LiveState {
     }
 }
 
-fn plan(d: &DesiredState, l: &LiveState) -> Plan {
+pub fn plan(d: &DesiredState, l: &LiveState) -> Plan {
     compute("tenants/prod.yaml", d, l).expect("plan")
 }
 

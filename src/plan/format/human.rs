@@ -47,6 +47,10 @@ fn tenant(out: &mut String, plan: &Plan, color: bool) {
         for f in &a.fields {
             let _ = writeln!(out, "      {}: {} → {}", f.field, f.before, f.after);
         }
+        for c in a.config_diff.iter().flatten() {
+            let (before, after) = super::config_values(c);
+            let _ = writeln!(out, "      {}: {before} → {after}", c.path);
+        }
         if let Some(s) = secrets_line(&a.secrets) {
             let _ = writeln!(out, "      secrets: {s}");
         }

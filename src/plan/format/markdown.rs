@@ -14,6 +14,8 @@ const RESERVE: usize = 1_000;
 
 /// A hidden marker so CI can find and update its previous comment.
 pub const MARKER: &str = "<!-- loginflow-plan -->";
+/// The marker of `loginflow diff`'s comment.
+pub const DIFF_MARKER: &str = "<!-- loginflow-diff -->";
 
 /// Renders plans as one markdown comment.
 pub fn render(plans: &[Plan]) -> String {
@@ -22,7 +24,16 @@ pub fn render(plans: &[Plan]) -> String {
 
 /// Like [`render`], with a custom size limit (for tests).
 pub fn render_with_limit(plans: &[Plan], limit: usize) -> String {
-    let mut out = format!("{MARKER}\n## loginflow plan\n\n");
+    render_titled(plans, MARKER, "loginflow plan", limit)
+}
+
+/// The comment of `loginflow diff`: the same view, under its own marker and title.
+pub fn render_diff(plans: &[Plan]) -> String {
+    render_titled(plans, DIFF_MARKER, "loginflow diff", GITHUB_LIMIT)
+}
+
+fn render_titled(plans: &[Plan], marker: &str, title: &str, limit: usize) -> String {
+    let mut out = format!("{marker}\n## {title}\n\n");
     for plan in plans {
         head(&mut out, plan);
     }
@@ -48,6 +59,13 @@ pub fn render_with_limit(plans: &[Plan], limit: usize) -> String {
 
 fn head(out: &mut String, plan: &Plan) {
     let _ = writeln!(out, "### `{}`: {}\n", plan.tenant, summary(plan));
+    for flow in &plan.flows {
+        let _ = writeln!(
+            out,
+            "```mermaid\n{}```\n",
+            crate::graph::mermaid::render(flow)
+        );
+    }
     let deletes: Vec<String> = plan
         .actions
         .iter()
@@ -124,6 +142,9 @@ fn head(out: &mut String, plan: &Plan) {
 
 fn what(a: &ActionPlan) -> String {
     let mut parts: Vec<&str> = a.fields.iter().map(|f| f.field.as_str()).collect();
+    if a.config_diff.as_ref().is_some_and(|c| !c.is_empty()) && a.op != Op::Create {
+        parts.push("config");
+    }
     if a.code_diff.is_some() && a.op != Op::Create {
         parts.push("code");
     }
@@ -145,6 +166,16 @@ fn details(a: &ActionPlan) -> String {
     );
     for f in &a.fields {
         let _ = writeln!(s, "- {}: `{}` → `{}`", f.field, f.before, f.after);
+    }
+    for c in a.config_diff.iter().flatten() {
+        let (before, after) = super::config_values(c);
+        let _ = writeln!(
+            s,
+            "- {}: {} → {}",
+            code_span(&c.path),
+            code_span(&before),
+            code_span(&after)
+        );
     }
     if let Some(line) = secrets_line(&a.secrets) {
         let _ = writeln!(s, "- secrets: {line}");
@@ -169,6 +200,19 @@ fn joined(list: &[String], sep: &str) -> String {
         .map(|n| format!("`{}`", escape(n)))
         .collect::<Vec<_>>()
         .join(sep)
+}
+
+/// `text` as a code span, fenced by more backticks than it holds in a row, so no user text can
+/// close it early (CommonMark); code spans show `<` and `|` literally.
+fn code_span(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 /// Keeps user text from breaking the table or injecting HTML.

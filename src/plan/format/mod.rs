@@ -59,6 +59,12 @@ pub fn summary(plan: &Plan) -> String {
     parts.join(", ")
 }
 
+/// A config change's values as shown to people: `[user, org_admin]`, `(none)`.
+pub fn config_values(c: &super::model::ConfigChange) -> (String, String) {
+    use super::config_diff::show;
+    (show(c.before.as_ref()), show(c.after.as_ref()))
+}
+
 /// One line describing what changes in an action besides its code.
 pub fn secrets_line(s: &super::model::SecretChanges) -> Option<String> {
     let mut items = Vec::new();

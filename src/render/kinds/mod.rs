@@ -33,13 +33,13 @@ fn mappings(map: &[crate::config::kinds::FieldMapping]) -> Value {
     Value::from(
         map.iter()
             .map(|m| {
-                serde_json::json!({
-                    "from": from_path(&m.from),
-                    "key": m.from,
-                    "claim": m.claim,
-                    "tokens": super::data::tokens(&m.tokens),
-                    "app_metadata": m.app_metadata,
-                })
+                super::data::object([
+                    ("from", Some(from_path(&m.from))),
+                    ("key", Some(Value::from(m.from.as_str()))),
+                    ("claim", m.claim.as_deref().map(Value::from)),
+                    ("tokens", Some(super::data::tokens(&m.tokens))),
+                    ("app_metadata", m.app_metadata.as_deref().map(Value::from)),
+                ])
             })
             .collect::<Vec<_>>(),
     )

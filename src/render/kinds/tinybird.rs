@@ -11,15 +11,21 @@ pub fn data(spec: &TinybirdSpec) -> Value {
         .scopes
         .iter()
         .map(|s| {
-            json!({
-                "type": match s.scope_type {
-                    TinybirdScopeType::PipesRead => "PIPES:READ",
-                    TinybirdScopeType::DatasourcesRead => "DATASOURCES:READ",
-                },
-                "resource": s.resource,
-                "fixed_params": super::named_paths(&s.fixed_params),
-                "filter": s.filter,
-            })
+            data::object([
+                (
+                    "type",
+                    Some(Value::from(match s.scope_type {
+                        TinybirdScopeType::PipesRead => "PIPES:READ",
+                        TinybirdScopeType::DatasourcesRead => "DATASOURCES:READ",
+                    })),
+                ),
+                ("resource", Some(Value::from(s.resource.as_str()))),
+                (
+                    "fixed_params",
+                    (!s.fixed_params.is_empty()).then(|| super::named_paths(&s.fixed_params)),
+                ),
+                ("filter", s.filter.as_deref().map(Value::from)),
+            ])
         })
         .collect();
     json!({

@@ -7,7 +7,7 @@ mod claims;
 mod deadline;
 mod determinism;
 mod enrich;
-mod examples;
+pub mod examples;
 mod hasura;
 mod injection;
 mod profile;
