@@ -11,7 +11,8 @@
 //!
 //! It is the action as written, with the tenant's `defaults` folded in (`on_failure`,
 //! `timeout_ms`, `skip`), null fields left out, and without what is not deployed
-//! (`description`, the validation-only `privileged_roles`) or deployed as an API field rather than
+//! (`description`, the validation-only `privileged_roles` and cross-check folders: `metadata`,
+//! `unauthorized_role`, `project`, `tenant_keys`) or deployed as an API field rather than
 //! code (`trigger`, `runtime`). Secrets appear by name only: the config never holds a value. The
 //! JSON is ASCII, so no character can end the comment. `custom` actions carry none: their code is
 //! the user's file, exactly.
@@ -28,7 +29,16 @@ const PREFIX: &str = "// loginflow-config: ";
 /// code diff only. Ordinary configs take a few hundred bytes.
 pub const MAX_LINE: usize = 8 * 1024;
 /// Keys left out of the config line (see the module documentation).
-const LEFT_OUT: [&str; 4] = ["description", "privileged_roles", "trigger", "runtime"];
+const LEFT_OUT: [&str; 8] = [
+    "description",
+    "privileged_roles",
+    "metadata",
+    "unauthorized_role",
+    "project",
+    "tenant_keys",
+    "trigger",
+    "runtime",
+];
 /// Keys whose values are the user's JSON literals: their nulls are values, never pruned.
 const LITERALS: [&str; 4] = ["value", "default", "equals", "in"];
 
