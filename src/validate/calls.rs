@@ -47,6 +47,31 @@ fn map_from(map: &[FieldMapping], base: &str, out: &mut Vec<Finding>) {
             );
             out.push(Finding::error(Code::MapFrom, ptr, msg));
         }
+        let targets = [&m.claim, &m.app_metadata, &m.user_metadata];
+        if targets.iter().all(|t| t.is_none()) {
+            let msg = format!(
+                "`{}` goes nowhere: set `claim`, `app_metadata` or `user_metadata`",
+                m.from
+            );
+            out.push(Finding::error(
+                Code::MissingField,
+                format!("{base}/map/{i}"),
+                msg,
+            ));
+        }
+        for (key, name) in [
+            ("app_metadata", &m.app_metadata),
+            ("user_metadata", &m.user_metadata),
+        ] {
+            if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+                let msg = format!("the `{key}` key is empty");
+                out.push(Finding::error(
+                    Code::InvalidValue,
+                    format!("{base}/map/{i}/{key}"),
+                    msg,
+                ));
+            }
+        }
     }
 }
 
@@ -148,6 +173,30 @@ mod tests {
         assert!(
             bad[0].1.starts_with("`from: account..id` has an empty key"),
             "{bad:?}"
+        );
+    }
+
+    #[test]
+    fn a_mapping_must_go_somewhere_and_name_its_metadata_key() {
+        let enrich = |m: &str| {
+            format!(
+                "  e: {{ kind: enrich, url: \"https://b.example\", map: [{{ from: a, {m} }}] }}\n"
+            )
+        };
+        assert!(findings(&enrich("user_metadata: a"), "acme.eu.auth0.com").is_empty());
+        assert_eq!(
+            findings(&enrich("tokens: [id]"), "acme.eu.auth0.com"),
+            [(
+                "/actions/e/map/0".to_owned(),
+                "`a` goes nowhere: set `claim`, `app_metadata` or `user_metadata`".to_owned()
+            )]
+        );
+        assert_eq!(
+            findings(&enrich("user_metadata: \" \""), "acme.eu.auth0.com"),
+            [(
+                "/actions/e/map/0/user_metadata".to_owned(),
+                "the `user_metadata` key is empty".to_owned()
+            )]
         );
     }
 
