@@ -200,18 +200,74 @@ pub struct EnrichSpec {
     pub url: String,
     /// HTTP method. Default: `GET` without `body`, `POST` with.
     pub method: Option<HttpMethod>,
-    /// Query parameters: name → event path.
+    /// Query parameters: name → event path, or `{ value: … }` for a literal string, number or
+    /// boolean.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub query: BTreeMap<String, String>,
-    /// JSON body fields: name → event path.
+    pub query: BTreeMap<String, RequestValue>,
+    /// JSON body fields: name → event path, or `{ value: … }` for a literal JSON value.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub body: BTreeMap<String, String>,
+    pub body: BTreeMap<String, RequestValue>,
     /// How the call authenticates.
     pub auth: Option<EnrichAuth>,
     /// Response field (dot path) → where it goes.
     pub map: Vec<FieldMapping>,
     /// Cache the mapped result in `app_metadata` and call the backend again only after a TTL.
     pub cache: Option<ResultCache>,
+}
+
+/// A query parameter or body field of `enrich`: an event path, or a literal value.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RequestValue {
+    /// An event path, e.g. `user.email`; left out when the event has no value there.
+    Path(String),
+    /// A literal sent as written, e.g. `{ value: true }`.
+    Literal(Literal),
+}
+
+/// A literal value: `{ value: … }`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Literal {
+    /// The value, any JSON value (query parameters: a string, number or boolean).
+    pub value: serde_json::Value,
+}
+
+/// A setting written in the file, or read from a secret at login:
+/// `client_id: abc` or `client_id: { secret: CRM_CLIENT_ID }`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum TextOrSecret {
+    /// The value as written.
+    Text(String),
+    /// The value of a declared secret, read from `event.secrets` at login.
+    Secret(SecretRef),
+}
+
+/// `{ secret: NAME }`: the value of a declared secret.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecretRef {
+    /// Name of the secret.
+    pub secret: String,
+}
+
+impl TextOrSecret {
+    /// The secret it reads, if any.
+    pub fn secret(&self) -> Option<&str> {
+        match self {
+            TextOrSecret::Text(_) => None,
+            TextOrSecret::Secret(s) => Some(&s.secret),
+        }
+    }
+
+    /// The text as written, or `secret:NAME` (stable while the secret's value changes).
+    pub fn key_part(&self) -> String {
+        match self {
+            TextOrSecret::Text(t) => t.clone(),
+            TextOrSecret::Secret(s) => format!("secret:{}", s.secret),
+        }
+    }
 }
 
 /// HTTP methods for `enrich`.
@@ -247,10 +303,11 @@ pub enum EnrichAuth {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct M2mAuth {
-    /// The token endpoint, e.g. `https://acme.eu.auth0.com/oauth/token`.
-    pub token_url: String,
-    /// The client id (not a secret).
-    pub client_id: String,
+    /// The token endpoint, e.g. `https://acme.eu.auth0.com/oauth/token`, or `{ secret: NAME }`
+    /// (its value must then be an https URL).
+    pub token_url: TextOrSecret,
+    /// The client id (not a secret), or `{ secret: NAME }` to keep it out of the file.
+    pub client_id: TextOrSecret,
     /// Name of the secret holding the client secret.
     pub client_secret: String,
     /// The audience of the token.
@@ -270,6 +327,8 @@ pub struct FieldMapping {
     pub tokens: Vec<Token>,
     /// The `app_metadata` key that receives it.
     pub app_metadata: Option<String>,
+    /// The `user_metadata` key that receives it (the user can edit it: never trust it back).
+    pub user_metadata: Option<String>,
 }
 
 /// A result cache in `app_metadata`.
@@ -288,8 +347,8 @@ pub struct ResultCache {
 pub struct ProfileSpec {
     /// The Management API domain. Default: the tenant's domain.
     pub domain: Option<String>,
-    /// Client id of the M2M application with `read:users` (not a secret).
-    pub client_id: String,
+    /// Client id of the M2M application with `read:users` (not a secret), or `{ secret: NAME }`.
+    pub client_id: TextOrSecret,
     /// Name of the secret holding its client secret.
     pub client_secret: String,
     /// User attribute (dot path into the user object) → where it goes.

@@ -12,12 +12,27 @@ pub fn secrets_needed(action: &ActionConfig) -> Vec<String> {
         ActionConfig::Tinybird(a) => vec![a.spec.signing_key.clone()],
         ActionConfig::Enrich(a) => match &a.spec.auth {
             None => Vec::new(),
-            Some(EnrichAuth::M2m(m)) => vec![m.client_secret.clone()],
+            Some(EnrichAuth::M2m(m)) => [
+                Some(m.client_secret.as_str()),
+                m.client_id.secret(),
+                m.token_url.secret(),
+            ]
+            .into_iter()
+            .flatten()
+            .map(str::to_owned)
+            .collect(),
             Some(EnrichAuth::Bearer { secret }) | Some(EnrichAuth::Header { secret, .. }) => {
                 vec![secret.clone()]
             }
         },
-        ActionConfig::Profile(a) => vec![a.spec.client_secret.clone()],
+        ActionConfig::Profile(a) => [
+            Some(a.spec.client_secret.as_str()),
+            a.spec.client_id.secret(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(str::to_owned)
+        .collect(),
         ActionConfig::Custom(a) => a.spec.secrets.clone(),
     };
     names.sort();

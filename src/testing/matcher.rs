@@ -10,6 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use super::expect::{Mismatch, mismatch, quote, show};
+use crate::config::test_case::ANY_TYPES;
 
 /// Whether extra keys in actual objects are differences (`Exact`) or allowed (`Subset`, at every
 /// depth: `*_includes` and JWT payloads).
@@ -118,11 +119,6 @@ fn compare_matcher(
         out.push(mismatch(field, detail));
     }
 }
-
-/// The JSON types `$any` accepts; `present` is anything but null.
-const ANY_TYPES: &[&str] = &[
-    "string", "number", "integer", "boolean", "array", "object", "present",
-];
 
 fn any(arg: &Value, got: &Value) -> Result<(), String> {
     let kind = arg

@@ -1,8 +1,11 @@
 //! Rules of the outbound calls of `enrich` and `profile`: what `map[].from` reads (`.` is the
-//! whole response), and which Management API a `profile` action calls at login.
+//! whole response), literal query values, and which Management API a `profile` action calls at
+//! login.
 
 use crate::config::action::ActionConfig;
-use crate::config::kinds::FieldMapping;
+use std::collections::BTreeMap;
+
+use crate::config::kinds::{FieldMapping, RequestValue};
 use crate::config::model::ConfigFile;
 use crate::config::target::Target;
 use crate::config::yaml_tree::escape_pointer;
@@ -15,7 +18,10 @@ pub fn check(cfg: &ConfigFile) -> Vec<Finding> {
     for (name, action) in &cfg.actions {
         let base = format!("/actions/{}", escape_pointer(name));
         match action {
-            ActionConfig::Enrich(a) => map_from(&a.spec.map, &base, &mut out),
+            ActionConfig::Enrich(a) => {
+                map_from(&a.spec.map, &base, &mut out);
+                query_literals(&a.spec.query, &base, &mut out);
+            }
             ActionConfig::Profile(a) => {
                 map_from(&a.spec.map, &base, &mut out);
                 profile_domain(a.spec.domain.as_deref(), tenant_domain, &base, &mut out);
@@ -41,6 +47,58 @@ fn map_from(map: &[FieldMapping], base: &str, out: &mut Vec<Finding>) {
             );
             out.push(Finding::error(Code::MapFrom, ptr, msg));
         }
+        let targets = [&m.claim, &m.app_metadata, &m.user_metadata];
+        if targets.iter().all(|t| t.is_none()) {
+            let msg = format!(
+                "`{}` goes nowhere: set `claim`, `app_metadata` or `user_metadata`",
+                m.from
+            );
+            out.push(Finding::error(
+                Code::MissingField,
+                format!("{base}/map/{i}"),
+                msg,
+            ));
+        }
+        for (key, name) in [
+            ("app_metadata", &m.app_metadata),
+            ("user_metadata", &m.user_metadata),
+        ] {
+            if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+                let msg = format!("the `{key}` key is empty");
+                out.push(Finding::error(
+                    Code::InvalidValue,
+                    format!("{base}/map/{i}/{key}"),
+                    msg,
+                ));
+            }
+        }
+    }
+}
+
+/// A literal query parameter is sent as text: only a string, number or boolean reads back the same.
+fn query_literals(query: &BTreeMap<String, RequestValue>, base: &str, out: &mut Vec<Finding>) {
+    for (name, v) in query {
+        if let RequestValue::Literal(l) = v
+            && !(l.value.is_string() || l.value.is_number() || l.value.is_boolean())
+        {
+            let ptr = format!("{base}/query/{}/value", escape_pointer(name));
+            let msg = format!(
+                "query parameter `{name}` is a literal {}; a query parameter takes a string, \
+                 number or boolean",
+                kind_of(&l.value)
+            );
+            let hint = Some("send structured values in `body` (with `method: POST`)".to_owned());
+            out.push(Finding::error(Code::InvalidValue, ptr, msg).hint(hint));
+        }
+    }
+}
+
+fn kind_of(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+        _ => "scalar",
     }
 }
 
@@ -115,6 +173,51 @@ mod tests {
         assert!(
             bad[0].1.starts_with("`from: account..id` has an empty key"),
             "{bad:?}"
+        );
+    }
+
+    #[test]
+    fn a_mapping_must_go_somewhere_and_name_its_metadata_key() {
+        let enrich = |m: &str| {
+            format!(
+                "  e: {{ kind: enrich, url: \"https://b.example\", map: [{{ from: a, {m} }}] }}\n"
+            )
+        };
+        assert!(findings(&enrich("user_metadata: a"), "acme.eu.auth0.com").is_empty());
+        assert_eq!(
+            findings(&enrich("tokens: [id]"), "acme.eu.auth0.com"),
+            [(
+                "/actions/e/map/0".to_owned(),
+                "`a` goes nowhere: set `claim`, `app_metadata` or `user_metadata`".to_owned()
+            )]
+        );
+        assert_eq!(
+            findings(&enrich("user_metadata: \" \""), "acme.eu.auth0.com"),
+            [(
+                "/actions/e/map/0/user_metadata".to_owned(),
+                "the `user_metadata` key is empty".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn literal_query_values_are_scalars() {
+        let enrich = |q: &str| {
+            format!(
+                "  e: {{ kind: enrich, url: \"https://b.example\", query: {{ {q} }}, map: [] }}\n"
+            )
+        };
+        let ok = "email: user.email, extended: { value: true }, v: { value: 2 }, s: { value: x }";
+        assert!(findings(&enrich(ok), "acme.eu.auth0.com").is_empty());
+        let bad = findings(&enrich("filter: { value: { a: 1 } }"), "acme.eu.auth0.com");
+        assert_eq!(
+            bad,
+            [(
+                "/actions/e/query/filter/value".to_owned(),
+                "query parameter `filter` is a literal object; a query parameter takes a string, \
+                 number or boolean"
+                    .to_owned()
+            )]
         );
     }
 

@@ -20,6 +20,32 @@ pub fn check(cfg: &ConfigFile) -> Vec<Finding> {
     out
 }
 
+/// Misspelt value matchers (`$any`, `$regex`, `$jwt`) in a case's expectations, located.
+fn matchers(case: &crate::config::test_case::TestCase, i: usize, out: &mut Vec<Finding>) {
+    let e = &case.expect;
+    let maps = [
+        ("id_token", &e.id_token),
+        ("id_token_includes", &e.id_token_includes),
+        ("access_token", &e.access_token),
+        ("access_token_includes", &e.access_token_includes),
+        ("app_metadata", &e.app_metadata),
+        ("user_metadata", &e.user_metadata),
+    ];
+    let has_secret = |name: &str| case.secrets.contains_key(name);
+    for (field, map) in maps {
+        for (key, value) in map.iter().flatten() {
+            for p in crate::config::test_case::matcher_problems(value, &has_secret) {
+                let ptr = format!(
+                    "/tests/{i}/expect/{field}/{}{}",
+                    escape_pointer(key),
+                    p.pointer
+                );
+                out.push(Finding::error(Code::TestCase, ptr, p.message).on_key());
+            }
+        }
+    }
+}
+
 fn flow(cfg: &ConfigFile, out: &mut Vec<Finding>) {
     let names: Vec<&str> = cfg.actions.keys().map(String::as_str).collect();
     let mut bound = BTreeSet::new();
@@ -137,5 +163,6 @@ fn tests(cfg: &ConfigFile, out: &mut Vec<Finding>) {
                 .on_key(),
             );
         }
+        matchers(case, i, out);
     }
 }

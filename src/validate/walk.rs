@@ -2,7 +2,7 @@
 //! references, URLs — each with the pointer (below the action) where it is written.
 
 use crate::config::action::{ActionConfig, Condition, Token};
-use crate::config::kinds::{EnrichAuth, FieldMapping};
+use crate::config::kinds::{EnrichAuth, FieldMapping, RequestValue, TextOrSecret};
 use crate::config::yaml_tree::escape_pointer;
 
 /// Something found in an action, with its pointer relative to the action.
@@ -74,8 +74,10 @@ pub fn event_paths(action: &ActionConfig) -> Vec<Item<String>> {
         }
         ActionConfig::Enrich(a) => {
             for (section, map) in [("query", &a.spec.query), ("body", &a.spec.body)] {
-                for (k, p) in map {
-                    out.push(item(format!("/{section}/{}", escape_pointer(k)), p.clone()));
+                for (k, v) in map {
+                    if let RequestValue::Path(p) = v {
+                        out.push(item(format!("/{section}/{}", escape_pointer(k)), p.clone()));
+                    }
                 }
             }
         }
@@ -173,7 +175,12 @@ pub fn secrets(action: &ActionConfig) -> Vec<Item<String>> {
         ActionConfig::Tinybird(a) => out.push(item("/signing_key", a.spec.signing_key.clone())),
         ActionConfig::Enrich(a) => match &a.spec.auth {
             Some(EnrichAuth::M2m(m)) => {
-                out.push(item("/auth/m2m/client_secret", m.client_secret.clone()))
+                out.push(item("/auth/m2m/client_secret", m.client_secret.clone()));
+                for (key, v) in [("client_id", &m.client_id), ("token_url", &m.token_url)] {
+                    if let Some(s) = v.secret() {
+                        out.push(item(format!("/auth/m2m/{key}/secret"), s.to_owned()));
+                    }
+                }
             }
             Some(EnrichAuth::Bearer { secret }) => {
                 out.push(item("/auth/bearer/secret", secret.clone()))
@@ -183,7 +190,12 @@ pub fn secrets(action: &ActionConfig) -> Vec<Item<String>> {
             }
             None => {}
         },
-        ActionConfig::Profile(a) => out.push(item("/client_secret", a.spec.client_secret.clone())),
+        ActionConfig::Profile(a) => {
+            out.push(item("/client_secret", a.spec.client_secret.clone()));
+            if let Some(s) = a.spec.client_id.secret() {
+                out.push(item("/client_id/secret", s.to_owned()));
+            }
+        }
         ActionConfig::Custom(a) => {
             for (i, s) in a.spec.secrets.iter().enumerate() {
                 out.push(item(format!("/secrets/{i}"), s.clone()));
@@ -205,8 +217,11 @@ pub fn urls(action: &ActionConfig) -> Vec<Item<String>> {
             .collect(),
         ActionConfig::Enrich(a) => {
             let mut v = vec![item("/url", a.spec.url.clone())];
-            if let Some(EnrichAuth::M2m(m)) = &a.spec.auth {
-                v.push(item("/auth/m2m/token_url", m.token_url.clone()));
+            // A token URL read from a secret is checked at login instead (https only).
+            if let Some(EnrichAuth::M2m(m)) = &a.spec.auth
+                && let TextOrSecret::Text(url) = &m.token_url
+            {
+                v.push(item("/auth/m2m/token_url", url.clone()));
             }
             v
         }

@@ -15,8 +15,8 @@ pub fn data(spec: &EnrichSpec) -> Value {
     json!({
         "url": spec.url,
         "method": method,
-        "query": super::named_paths(&spec.query),
-        "body": if method == "POST" { super::named_paths(&spec.body) } else { Value::Null },
+        "query": super::request_values(&spec.query),
+        "body": if method == "POST" { super::request_values(&spec.body) } else { Value::Null },
         "auth": spec.auth.as_ref().map(auth),
         "map": super::mappings(&spec.map),
         "cache": spec.cache.as_ref().map(super::result_cache),
@@ -41,6 +41,6 @@ pub fn m2m(m: &M2mAuth) -> Value {
         "client_id": m.client_id,
         "client_secret": m.client_secret,
         "audience": m.audience,
-        "cache_key": data::m2m_cache_key(&m.token_url, &m.client_id, &m.audience),
+        "cache_key": data::m2m_cache_key(&m.token_url.key_part(), &m.client_id.key_part(), &m.audience),
     })
 }

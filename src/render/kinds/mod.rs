@@ -39,6 +39,7 @@ fn mappings(map: &[crate::config::kinds::FieldMapping]) -> Value {
                     ("claim", m.claim.as_deref().map(Value::from)),
                     ("tokens", Some(super::data::tokens(&m.tokens))),
                     ("app_metadata", m.app_metadata.as_deref().map(Value::from)),
+                    ("user_metadata", m.user_metadata.as_deref().map(Value::from)),
                 ])
             })
             .collect::<Vec<_>>(),
@@ -65,6 +66,24 @@ fn named_paths(map: &std::collections::BTreeMap<String, String>) -> Value {
             .map(
                 |(name, path)| serde_json::json!({ "name": name, "path": super::data::path(path) }),
             )
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// `{name, path}` (an event path) or `{name, value}` (a literal) per entry of a request map, in
+/// the map's (sorted) order.
+fn request_values(
+    map: &std::collections::BTreeMap<String, crate::config::kinds::RequestValue>,
+) -> Value {
+    use crate::config::kinds::RequestValue;
+    Value::from(
+        map.iter()
+            .map(|(name, v)| match v {
+                RequestValue::Path(path) => {
+                    serde_json::json!({ "name": name, "path": super::data::path(path) })
+                }
+                RequestValue::Literal(l) => serde_json::json!({ "name": name, "value": l.value }),
+            })
             .collect::<Vec<_>>(),
     )
 }

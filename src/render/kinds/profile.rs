@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::config::kinds::{M2mAuth, ProfileSpec};
+use crate::config::kinds::{M2mAuth, ProfileSpec, TextOrSecret};
 
 pub fn data(spec: &ProfileSpec, tenant_domain: &str) -> Value {
     let domain = spec.domain.as_deref().unwrap_or(tenant_domain);
@@ -13,7 +13,7 @@ pub fn data(spec: &ProfileSpec, tenant_domain: &str) -> Value {
         format!("https://{domain}")
     };
     let m2m = M2mAuth {
-        token_url: format!("{base}/oauth/token"),
+        token_url: TextOrSecret::Text(format!("{base}/oauth/token")),
         client_id: spec.client_id.clone(),
         client_secret: spec.client_secret.clone(),
         audience: format!("{base}/api/v2/"),

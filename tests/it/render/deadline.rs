@@ -176,3 +176,22 @@ fn a_start_that_is_not_this_logins_is_ignored() {
         );
     }
 }
+
+#[test]
+fn a_call_without_a_deadline_keeps_the_actions_own_timeout() {
+    // What an override of enrich.js.j2 written before the deadline existed would call.
+    let mut action = backend("only", "one.example.com", None);
+    let with = r#"lfFetchJson("backend", url.toString(), init, deadline)"#;
+    assert!(action.code.contains(with), "{}", action.code);
+    action.code = action
+        .code
+        .replace(with, r#"lfFetchJson("backend", url.toString(), init)"#);
+    let stubs = vec![slow_stub(
+        "GET",
+        "https://one.example.com/*",
+        50,
+        json!({ "tier": "a" }),
+    )];
+    let r = run_one(&action, case("no deadline", event(), &[], stubs));
+    assert_eq!(claim(&r, "only"), Some(json!("a")), "{}", logs(&r));
+}

@@ -381,3 +381,113 @@ fn bearer_auth_reads_its_secret() {
         json!("gold")
     );
 }
+
+/// What seeds 002 and 004 needed: literals beside event paths in the body and query, the client
+/// id and token URL read from secrets, the whole answer in one claim, a field in user_metadata.
+fn seed_spellings_action() -> loginflow::render::RenderedAction {
+    render(
+        "crm-link",
+        r#"
+kind: enrich
+url: https://crm.example.com/v1/contacts/exist-by-phone
+method: POST
+query: { source: { value: auth0 }, version: { value: 2 } }
+body: { phoneNumber: user.phone_number, extended: { value: true }, tags: { value: [a, b] } }
+auth:
+  m2m:
+    token_url: { secret: CRM_TOKEN_URL }
+    client_id: { secret: CRM_CLIENT_ID }
+    client_secret: CRM_CLIENT_SECRET
+    audience: https://crm.example.com
+map:
+  - { from: ".", claim: https://crm.example.com/contact, tokens: [id] }
+  - { from: locale, user_metadata: crm_locale }
+"#,
+    )
+}
+
+#[test]
+fn literals_secrets_for_client_settings_whole_answer_and_user_metadata() {
+    let action = seed_spellings_action();
+    node_check(&action.code);
+    assert_eq!(
+        action.secrets,
+        ["CRM_CLIENT_ID", "CRM_CLIENT_SECRET", "CRM_TOKEN_URL"]
+    );
+    let answer = json!({ "externalId": "C-1042", "name": "Dana Levi", "locale": "he" });
+    let secrets = [
+        (
+            "CRM_TOKEN_URL",
+            "https://login.crm-idp.example.com/oauth/token",
+        ),
+        ("CRM_CLIENT_ID", "crm-client-7"),
+        ("CRM_CLIENT_SECRET", "crm-s3cret"),
+    ];
+    let stubs = vec![
+        stub(
+            "POST",
+            "https://login.crm-idp.example.com/oauth/token",
+            200,
+            json!({ "access_token": "eyJ.crm", "expires_in": 86400 }),
+        ),
+        stub(
+            "POST",
+            "https://crm.example.com/v1/contacts/*",
+            200,
+            answer.clone(),
+        ),
+    ];
+    let r = run_one(&action, case("seed", event(), &secrets, stubs));
+    assert_eq!(
+        calls(&r),
+        vec![
+            (
+                "POST".into(),
+                "https://login.crm-idp.example.com/oauth/token".into()
+            ),
+            (
+                "POST".into(),
+                "https://crm.example.com/v1/contacts/exist-by-phone?source=auth0&version=2".into()
+            ),
+        ]
+    );
+    let token_body: Value =
+        serde_json::from_str(r.http_calls[0].body.as_deref().expect("body")).expect("json");
+    assert_eq!(token_body["client_id"], "crm-client-7");
+    let body: Value =
+        serde_json::from_str(r.http_calls[1].body.as_deref().expect("body")).expect("json");
+    assert_eq!(
+        body,
+        json!({ "extended": true, "phoneNumber": "+447700900123", "tags": ["a", "b"] })
+    );
+    assert_eq!(
+        Value::Object(r.id_token.clone()),
+        json!({ "https://crm.example.com/contact": answer })
+    );
+    assert_eq!(
+        Value::Object(r.user_metadata.clone()),
+        json!({ "crm_locale": "he" })
+    );
+    assert!(r.app_metadata.is_empty(), "{:?}", r.app_metadata);
+}
+
+#[test]
+fn a_token_url_secret_that_is_not_https_is_refused_before_any_call() {
+    let action = seed_spellings_action();
+    let secrets = [
+        (
+            "CRM_TOKEN_URL",
+            "http://login.crm-idp.example.com/oauth/token",
+        ),
+        ("CRM_CLIENT_ID", "crm-client-7"),
+        ("CRM_CLIENT_SECRET", "crm-s3cret"),
+    ];
+    let r = run_one(&action, case("http", event(), &secrets, Vec::new()));
+    assert!(r.http_calls.is_empty(), "{:?}", calls(&r));
+    assert!(
+        logs(&r).contains("token URL from secret CRM_TOKEN_URL is not https"),
+        "{}",
+        logs(&r)
+    );
+    assert!(r.id_token.is_empty());
+}
