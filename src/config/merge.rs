@@ -25,6 +25,8 @@ pub struct Tree {
     pub origins: Origins,
     /// An override changed an included value: the merged document is checked again.
     pub overridden: bool,
+    /// The files merged into this tree, its own first.
+    pub files: Vec<usize>,
 }
 
 /// What merging reads and reports to: the files as read, and the run's diagnostics.
@@ -54,12 +56,14 @@ impl Tree {
             doc: raw,
             origins,
             overridden: false,
+            files: vec![file],
         }
     }
 
     /// Merges an included file's tree into this one.
     pub fn union(&mut self, sub: Tree, ctx: &mut Ctx) {
         self.overridden |= sub.overridden;
+        self.files.extend(&sub.files);
         for (key, value) in sub.doc {
             let ptr = format!("/{}", escape_pointer(&key));
             if let Some(&(_, what)) = NAMED.iter().find(|(k, _)| *k == key) {
@@ -189,9 +193,18 @@ impl Tree {
                 .unwrap_or_else(|| {
                     format!("an override changes a {what} that an included file declares; a new one goes under `{section}`")
                 });
+            let included: Vec<String> = self.files[1..]
+                .iter()
+                .map(|&f| format!("`{}`", shown(ctx.files, at.file, f)))
+                .collect();
             let msg = format!(
-                "no file that `{}` includes declares {what} `{name}`",
-                file_name(&ctx.files[at.file].path)
+                "no file that `{}` includes ({}) declares {what} `{name}`",
+                file_name(&ctx.files[at.file].path),
+                if included.is_empty() {
+                    "none".to_string()
+                } else {
+                    included.join(", ")
+                }
             );
             push(ctx, at, Code::OverrideTarget, msg, Some(hint), true);
             return;

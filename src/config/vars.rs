@@ -263,9 +263,10 @@ impl Walk<'_> {
         let old = std::mem::take(map);
         for (k, v) in old {
             let at = format!("{ptr}/{}", escape_pointer(&k));
-            let key = match k.contains("${") {
-                true => self.text(&k, &at, true).map_or(k, |(out, _)| out),
-                false => k,
+            let key = if k.contains("${") {
+                self.text(&k, &at, true).map_or(k, |(out, _)| out)
+            } else {
+                k
             };
             let to = format!("{ptr}/{}", escape_pointer(&key));
             if to != at {
@@ -384,9 +385,10 @@ pub fn is_name(s: &str) -> bool {
 /// Where `needle` is written in the value (or key) at `ptr`, when it is on the line where that
 /// starts; else where it starts.
 fn within(file: &SourceFile, ptr: &str, key: bool, needle: &str) -> Pos {
-    let pos = match key {
-        true => file.index.locate_key(ptr),
-        false => file.index.locate(ptr),
+    let pos = if key {
+        file.index.locate_key(ptr)
+    } else {
+        file.index.locate(ptr)
     };
     let line = file
         .text

@@ -165,6 +165,10 @@ async fn no_command_leaks_a_secret_or_token() {
         ),
         1
     );
+    for format in ["yaml", "json"] {
+        let args = ["config", "show", "t.yaml", "--origin", "--format", format];
+        assert_eq!(a.run(&format!("config show {format}"), &args, None), 0);
+    }
     assert_eq!(
         a.run("render", &["render", "t.yaml", "--out", "rendered"], None),
         0
