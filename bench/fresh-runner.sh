@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Time from a "fresh runner" to a plan, the way examples/ci/github-actions.yml installs loginflow:
 # in an empty folder, with an empty CARGO_HOME and no cargo on PATH, download the release archive
-# and check its SHA-256 (ci/install.sh, what action.yml runs), then plan the example tenants.
+# and check its SHA-256 (ci/install.sh, what action.yml runs), then plan the example tenants as
+# the pull-request job does (`plan --all --no-secret-values --format markdown`).
 #
 #   bench/fresh-runner.sh BINARY [DYNAMIC_BINARY]
 #
@@ -63,7 +64,9 @@ run LOGINFLOW_VERSION="$version" LOGINFLOW_DIR="$dir" LOGINFLOW_TARGET=x86_64-un
   LOGINFLOW_BASE_URL="http://127.0.0.1:$port" bash "$here/ci/install.sh"
 t1="$(now)"
 set +e
-run "$dir/loginflow" plan --all > "$work/plan-all.txt" 2> "$work/plan-all.err"
+# The pull-request job's command in examples/ci: read-only, no secret value, markdown comment.
+run "$dir/loginflow" plan --all --no-secret-values --format markdown --detailed-exitcode \
+  --out "$work/plan.json" > "$work/plan-all.md" 2> "$work/plan-all.err"
 all_code=$?
 t2="$(now)"
 run "$dir/loginflow" plan tenants/local.yaml --detailed-exitcode > /dev/null 2>&1
@@ -72,7 +75,7 @@ t3="$(now)"
 set -e
 echo
 echo "install (download + SHA-256 + unpack): $(ms "$t0" "$t1") ms"
-echo "plan --all:                            $(ms "$t1" "$t2") ms (exit $all_code: $(grep -c '^error:' "$work/plan-all.err") tenant(s) with errors, $(grep -c '^Tenant ' "$work/plan-all.txt") planned)"
+echo "plan --all --no-secret-values (PR job): $(ms "$t1" "$t2") ms (exit $all_code: $(grep -c '^error:' "$work/plan-all.err") tenant(s) with errors, $(grep -c '^### ' "$work/plan-all.md") planned)"
 echo "plan tenants/local.yaml (first plan):  $(ms "$t2" "$t3") ms (exit $local_code)"
 echo "fresh runner -> plan --all:            $(ms "$t0" "$t2") ms"
 grep '^error:' "$work/plan-all.err" | sed 's/^/  /' || true

@@ -26,6 +26,7 @@ pub mod plan;
 pub mod render;
 pub mod runtime;
 pub mod secrets;
+pub mod stale;
 pub mod state;
 pub mod tenant;
 pub mod testing;
