@@ -15,34 +15,10 @@ use loginflow::apply::apply;
 use loginflow::pipeline::{prepare, read_and_plan};
 use loginflow_emulator::{Emulator, EmulatorOptions, RateLimitSpec};
 
-type BoxResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+#[path = "support/claims_tenant.rs"]
+mod claims_tenant;
 
-/// Writes a tenant file with `n` claims actions whose claim value is `version`.
-fn write_tenant(
-    dir: &Path,
-    base: &str,
-    n: usize,
-    version: u32,
-    limit: RateLimitSpec,
-) -> BoxResult<()> {
-    std::fs::write(dir.join("id"), "local")?;
-    std::fs::write(dir.join("secret"), "local")?;
-    let mut y = format!(
-        "version: 1\ntenant:\n  domain: {base}\n  credentials: {{ client_id: {{ file: id }}, client_secret: {{ file: secret }} }}\n  rate_limit: {{ burst: {}, per_second: {} }}\ndefaults:\n  runtime: node22\nactions:\n",
-        limit.burst, limit.per_second
-    );
-    let names: Vec<String> = (0..n).map(|i| format!("bench-{i:02}")).collect();
-    for name in &names {
-        y += &format!(
-            "  {name}:\n    kind: claims\n    namespace: https://acme.example.com/\n    claims:\n      - {{ name: v, value: \"{version}\" }}\n"
-        );
-    }
-    // Auth0 binds at most 20 actions to a trigger; the rest are managed but unbound.
-    let bound: Vec<&str> = names.iter().take(20).map(String::as_str).collect();
-    y += &format!("flow:\n  post-login: [{}]\n", bound.join(", "));
-    std::fs::write(dir.join("tenant.yaml"), y)?;
-    Ok(())
-}
+use claims_tenant::BoxResult;
 
 /// Plans and applies the tenant file; fails on a failed report.
 async fn apply_file(file: &Path) -> BoxResult<()> {
@@ -68,7 +44,7 @@ async fn run(n: usize, label: &str, limit: RateLimitSpec) -> BoxResult<()> {
         ..EmulatorOptions::default()
     })
     .await?;
-    write_tenant(
+    claims_tenant::write_tenant(
         dir.path(),
         &seed.base_url(),
         n,
@@ -77,6 +53,7 @@ async fn run(n: usize, label: &str, limit: RateLimitSpec) -> BoxResult<()> {
             burst: 1000,
             per_second: 1000.0,
         },
+        false,
     )?;
     apply_file(&file).await?;
     seed.shutdown().await;
@@ -87,7 +64,7 @@ async fn run(n: usize, label: &str, limit: RateLimitSpec) -> BoxResult<()> {
         ..EmulatorOptions::default()
     })
     .await?;
-    write_tenant(dir.path(), &emu.base_url(), n, 2, limit)?;
+    claims_tenant::write_tenant(dir.path(), &emu.base_url(), n, 2, limit, false)?;
     let started = Instant::now();
     apply_file(&file).await?;
     let wall = started.elapsed().as_secs_f64();

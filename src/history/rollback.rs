@@ -185,15 +185,31 @@ pub async fn apply(client: &TenantClient, plan: &RollbackPlan, live: &LiveState)
                 created_at: None,
             };
             let copy = client.deploy_version(&r.id, &target, true).await?;
-            wait_version_live(&client, &r.id, &r.name, &copy.id).await
+            Ok::<_, Error>(copy.id)
         }
     });
-    let outcomes = crate::runtime::join_all(tasks).await;
-    for (r, outcome) in plan.actions.iter().zip(outcomes) {
-        let step = restore_step(r);
+    let deployed = crate::runtime::join_all(tasks).await;
+    let mut waiting = BTreeMap::new();
+    let mut outcomes: BTreeMap<&str, Result<(), Error>> = BTreeMap::new();
+    for (r, outcome) in plan.actions.iter().zip(deployed) {
         match outcome.and_then(|o| o) {
-            Ok(()) => report.done(step),
-            Err(e) => report.fail(step, &e),
+            Ok(copy) => {
+                waiting.insert(r.id.clone(), (r.name.clone(), copy));
+            }
+            Err(e) => {
+                outcomes.insert(r.id.as_str(), Err(e));
+            }
+        }
+    }
+    let mut live_now = confirm_live(client, waiting).await;
+    for r in &plan.actions {
+        let outcome = outcomes
+            .remove(r.id.as_str())
+            .or_else(|| live_now.remove(&r.id))
+            .unwrap_or(Ok(()));
+        match outcome {
+            Ok(()) => report.done(restore_step(r)),
+            Err(e) => report.fail(restore_step(r), &e),
         }
     }
     let mut rest: Vec<String> = plan
@@ -249,6 +265,71 @@ pub fn restore_step(r: &Restore) -> String {
         "deploy version {} of `{}` again (no build)",
         r.to.version, r.name
     )
+}
+
+/// Waits until every restored action (id → (name, copy's version id)) runs its copy, built; the
+/// outcome per id. One read of the actions list answers for all of them, so the wait costs one
+/// request per poll (per list page) rather than one per action; a single action is read alone.
+async fn confirm_live(
+    client: &TenantClient,
+    mut waiting: BTreeMap<String, (String, String)>,
+) -> BTreeMap<String, Result<(), Error>> {
+    let mut out = BTreeMap::new();
+    if waiting.len() == 1 {
+        for (id, (name, copy)) in waiting {
+            let outcome = wait_version_live(client, &id, &name, &copy).await;
+            out.insert(id, outcome);
+        }
+        return out;
+    }
+    let start = Instant::now();
+    let mut delay = Duration::from_millis(20);
+    while !waiting.is_empty() {
+        let listed = match client.list_actions().await {
+            Ok(listed) => listed,
+            Err(e) => {
+                let e = Error::from(e);
+                for (id, (name, _)) in waiting {
+                    out.insert(id, Err(Error::other(format!("`{name}`: {e}"), None)));
+                }
+                return out;
+            }
+        };
+        let gone: Vec<String> = waiting
+            .keys()
+            .filter(|id| !listed.iter().any(|a| &a.id == *id))
+            .cloned()
+            .collect();
+        for id in gone {
+            if let Some((name, _)) = waiting.remove(&id) {
+                let e = format!("`{name}` was deleted while it was rolled back");
+                out.insert(id, Err(Error::other(e, None)));
+            }
+        }
+        for a in listed {
+            let Some((name, copy)) = waiting.get(&a.id) else {
+                continue;
+            };
+            let outcome = match a.deployed_version.as_ref().filter(|v| &v.id == copy) {
+                Some(v) if v.status == BuildStatus::Built => Ok(()),
+                Some(v) if v.status == BuildStatus::Failed => Err(build_failed(name)),
+                _ => continue,
+            };
+            waiting.remove(&a.id);
+            out.insert(a.id, outcome);
+        }
+        if start.elapsed() > BUILD_TIMEOUT {
+            for (id, (name, _)) in std::mem::take(&mut waiting) {
+                let e = format!("`{name}`: the version deployed again did not go live in time");
+                out.insert(id, Err(Error::other(e, None)));
+            }
+        }
+        if !waiting.is_empty() {
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(2));
+        }
+    }
+    out
 }
 
 /// Waits until the action runs version `version_id` and it is built.

@@ -114,6 +114,13 @@ fn three_applies_history_and_a_rollback_without_builds() {
         with_lock(&[(VERSION_DEPLOY, 2), (BINDINGS, 1)]),
         "{o}\n{e}"
     );
+    // Both copies are confirmed live by reading the actions list, not each action.
+    let reads = env.counts();
+    assert_eq!(
+        reads.get("GET /api/v2/actions/actions/{id}"),
+        None,
+        "{reads:?}"
+    );
     assert_eq!(snapshot(&env), first, "{o}\n{e}");
 
     // The rollback is an apply of its own, and can be rolled back.
