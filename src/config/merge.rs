@@ -231,6 +231,24 @@ impl Tree {
             // A secret's source is one choice (`env`, `file`, `mounted_file`): replaced whole.
             *dst = patch.clone();
             self.origins.set(&ptr, at);
+        } else if let Some(kind) = patch.get("kind").filter(|k| *k != &dst["kind"]) {
+            // Another kind has other options: the merge of two kinds means nothing.
+            let was = self.origins.resolve(&format!("{ptr}/kind"));
+            let msg = format!(
+                "an override cannot change the kind of action `{name}` to {kind}: it is {} in `{}`",
+                dst["kind"],
+                shown(ctx.files, at.file, was.file)
+            );
+            let hint =
+                "remove it with `null` and declare an action of the new kind under another name";
+            push(
+                ctx,
+                at.child("kind"),
+                Code::OverrideType,
+                msg,
+                Some(hint.into()),
+                false,
+            );
         } else {
             deep_merge(dst, &ptr, patch, at, &mut self.origins, ctx);
         }

@@ -45,7 +45,7 @@ codes! {
     IncludeCycle => "include-cycle": "files include each other in a cycle",
     DuplicateAction => "duplicate-action": "two files declare the same action, secret or variable differently, or both set `defaults` or `flow`",
     OverrideTarget => "override-target": "an override names an action or secret that no included file declares (or that its own file declares)",
-    OverrideType => "override-type": "an override changes a value between mapping, list and scalar",
+    OverrideType => "override-type": "an override changes a value between mapping, list and scalar, or an action's kind",
     UndeclaredVariable => "undeclared-variable": "a string uses, or a file sets, a variable that no file declares",
     UnsetVariable => "unset-variable": "a variable is used but has no default and the tenant file does not set it",
     UnusedVariable => "unused-variable": "a variable is declared but no string uses it",

@@ -187,3 +187,20 @@ fn three_environments_from_one_base_converge() {
     assert!(out.contains("https://dev.acme.example.com/"), "{out}");
     assert!(!out.contains("${var."), "{out}");
 }
+
+/// Includes nest: the base's overrides of what it includes apply first, the tenant file's last,
+/// and a value none of them overrides keeps the origin of the file that declared it.
+#[test]
+fn nested_overrides_apply_from_the_innermost_file_out() {
+    let (shown, stderr, code) = show("valid/nested_overlay", &["--origin", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let claims = &shown["config"]["actions"]["claims"];
+    assert_eq!(claims["timeout_ms"], 3000);
+    assert_eq!(claims["description"], "from base");
+    assert_eq!(claims["namespace"], "https://acme.com/");
+    let origins = &shown["origins"];
+    assert_eq!(origins["/actions/claims/timeout_ms"], "tenant.yaml:8:19");
+    assert_eq!(origins["/actions/claims/description"], "base.yaml:6:20");
+    assert_eq!(origins["/actions/claims/namespace"], "common.yaml:4:16");
+    assert_eq!(origins["/flow/post-login/0"], "base.yaml:8:16");
+}
