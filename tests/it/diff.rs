@@ -253,3 +253,58 @@ fn an_invalid_file_exits_1_with_its_diagnostics() {
         "{stderr}"
     );
 }
+
+/// The worked example (`examples/environments`): promoting staging to prod shows exactly what
+/// prod overrides — its API host, the default timeout staging raised, the `skip` default prod
+/// adds (not on `customer-lookup`, which sets its own) — and the action and binding prod adds.
+#[test]
+fn promoting_the_example_staging_to_prod_shows_only_the_overrides() {
+    let out = loginflow()
+        .current_dir(crate::common::root().join("examples/environments"))
+        .args(["diff", "tenants/staging.yaml", "tenants/prod.yaml"])
+        .args(["--format", "json"])
+        .env_remove("AUTH0_CLIENT_ID")
+        .env_remove("AUTH0_CLIENT_SECRET")
+        .env_remove("AUTH0_ACCESS_TOKEN")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    let changes = summary(&doc);
+    let skip = json!({"refresh_token": true});
+    assert_eq!(
+        changes[..2],
+        [
+            (
+                "customer-lookup".into(),
+                "update".into(),
+                vec![
+                    ("timeout_ms".into(), json!(5000), json!(3000)),
+                    (
+                        "url".into(),
+                        json!("https://api.staging.acme.example.com/v1/customers"),
+                        json!("https://api.acme.example.com/v1/customers")
+                    ),
+                ]
+            ),
+            (
+                "org-claims".into(),
+                "update".into(),
+                vec![
+                    ("timeout_ms".into(), json!(5000), json!(3000)),
+                    ("skip".into(), Value::Null, skip),
+                ]
+            ),
+        ]
+    );
+    assert_eq!(
+        (changes[2].0.as_str(), changes[2].1.as_str()),
+        ("support-flag", "create")
+    );
+    assert_eq!(changes.len(), 3);
+    assert_eq!(
+        doc["tenants"][0]["bindings"][0]["after"],
+        json!(["org-claims", "customer-lookup", "support-flag"])
+    );
+}
