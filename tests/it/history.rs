@@ -191,6 +191,15 @@ fn a_rollback_refuses_when_the_tenant_changed_while_it_waited_for_the_lock() {
     let (o, e) = texts(&out);
     assert_eq!(out.status.code(), Some(0), "{o}\n{e}");
     assert!(snapshot(&env) == first, "{o}\n{e}");
+
+    // Back there already: nothing to do, no lock taken, nothing written.
+    let h = history_json(&env);
+    let to = h["applies"][0]["rollback_to"].as_str().unwrap().to_string();
+    env.reset_stats();
+    let out = env.run(&["rollback", "tenant.yaml", "--to", &to, "--yes"]);
+    let (o, e) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{o}\n{e}");
+    assert!(env.writes().is_empty(), "{:?}\n{o}\n{e}", env.writes());
 }
 
 #[test]
