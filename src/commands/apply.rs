@@ -21,6 +21,7 @@ use crate::pipeline::Prepared;
 use crate::plan::Plan;
 use crate::plan::format::human;
 use crate::plan::saved::{SavedPlan, SavedTenant};
+use crate::plan::shown::Earlier;
 use crate::tenant::TenantClient;
 
 /// What `apply` needs, resolved from the command line by `cli`.
@@ -168,10 +169,9 @@ async fn plan_ask_apply(
     let labels: Vec<String> = changed.iter().map(|(p, _)| p.prepared.label()).collect();
     let lock_ttl = args.lock_ttl;
     let turns = turns(&changed);
-    let tasks = changed
-        .into_iter()
-        .zip(turns)
-        .map(|((p, expected), (prev, done))| {
+    let earlier = earlier(&changed);
+    let tasks = changed.into_iter().zip(turns).zip(earlier).map(
+        |(((p, expected), (prev, done)), earlier)| {
             let opts = ApplyOptions {
                 commit: crate::history::commit::resolve(args.commit.as_deref(), &p.prepared.file),
                 rollback_on_failure: args.rollback_on_failure,
@@ -184,20 +184,18 @@ async fn plan_ask_apply(
                     let _ = prev.await;
                 }
                 let _slot = crate::runtime::tenant_slot().await;
-                let report = locked(
-                    p.prepared,
-                    &p.plan,
-                    &p.conn.client,
-                    expected,
+                let shown = Shown {
+                    plan: &p.plan,
+                    earlier,
                     accepted,
-                    opts,
-                    lock_ttl,
-                )
-                .await;
+                };
+                let report =
+                    locked(p.prepared, shown, &p.conn.client, expected, opts, lock_ttl).await;
                 p.conn.close().await;
                 report
             }
-        });
+        },
+    );
     let reports = crate::runtime::join_all(tasks).await;
     interrupted.abort();
     for (report, label) in reports.into_iter().zip(labels) {
@@ -236,14 +234,40 @@ fn turns(changed: &[(crate::pipeline::Planned, Option<SavedTenant>)]) -> Vec<Tur
         .collect()
 }
 
+/// For each tenant to apply: what the earlier files of the same tenant in this run may change in
+/// the bindings it sees (`plan::shown`).
+fn earlier(changed: &[(crate::pipeline::Planned, Option<SavedTenant>)]) -> Vec<Earlier> {
+    let mut so_far: std::collections::BTreeMap<_, Earlier> = std::collections::BTreeMap::new();
+    changed
+        .iter()
+        .map(|(p, _)| {
+            let Some(key) = crate::validate::owners::tenant_key(&p.prepared.tenant) else {
+                return Earlier::new();
+            };
+            let seen = so_far.entry(key).or_default();
+            let before = seen.clone();
+            let own = p.prepared.desired.actions.keys().map(String::as_str);
+            crate::plan::shown::add_earlier(seen, &p.plan, own);
+            before
+        })
+        .collect()
+}
+
+/// The plan shown for one tenant, and how it was accepted.
+struct Shown<'a> {
+    plan: &'a Plan,
+    /// What earlier files of the same tenant in this run may have changed since.
+    earlier: Earlier,
+    accepted: Accepted,
+}
+
 /// Applies one tenant under its lock: takes it (waiting for another apply's), plans again, applies
 /// and releases it, whatever happened. `Ok(None)`: nothing was left to change.
 async fn locked(
     prepared: Prepared,
-    shown: &Plan,
+    shown: Shown<'_>,
     client: &TenantClient,
     expected: Option<SavedTenant>,
-    accepted: Accepted,
     opts: ApplyOptions,
     ttl: Option<std::time::Duration>,
 ) -> Result<Option<Report>> {
@@ -253,20 +277,19 @@ async fn locked(
     let label = prepared.label();
     let wait = crate::lock::timeout();
     let held = crate::lock::acquire(client, &label, &dir, ttl, wait).await?;
-    let outcome =
-        replan_and_apply(prepared, shown, client, expected.as_ref(), accepted, &opts).await;
+    let outcome = replan_and_apply(prepared, &shown, client, expected.as_ref(), &opts).await;
     crate::lock::release(held).await;
     outcome
 }
 
 /// Under the lock: reads the tenant again and applies the fresh plan, refusing a saved plan that
-/// went stale, and a plan a person confirmed that is no longer what would happen.
+/// went stale, and a plan a person confirmed that is no longer what would happen (what earlier
+/// files of the same tenant in this run did aside).
 async fn replan_and_apply(
     prepared: Prepared,
-    shown: &Plan,
+    shown: &Shown<'_>,
     client: &TenantClient,
     expected: Option<&SavedTenant>,
-    accepted: Accepted,
     opts: &ApplyOptions,
 ) -> Result<Option<Report>> {
     let label = prepared.label();
@@ -275,8 +298,8 @@ async fn replan_and_apply(
     plan.warnings.retain(|w| !crate::lock::is_note(w));
     if let Some(saved) = expected {
         crate::stale::check(&prepared, saved, &plan, &live)?;
-    } else if plan.actions != shown.actions || plan.bindings != shown.bindings {
-        if accepted == Accepted::Asked {
+    } else if !crate::plan::shown::same(shown.plan, &plan, &shown.earlier) {
+        if shown.accepted == Accepted::Asked {
             return Err(Error::other(
                 format!(
                     "{label}: the tenant changed while this apply waited for its lock; nothing was changed"

@@ -16,10 +16,11 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::config::action::Trigger;
+use crate::config::model::DEFAULT_OWNER;
 use crate::error::{Error, Result};
 use crate::pipeline::load_valid;
 use crate::render::strip_header;
-use crate::state::{LiveAction, LiveState};
+use crate::state::{Belongs, LiveAction, LiveState};
 
 /// Runs `import`.
 /// What `import` needs, resolved from the command line by `cli`.
@@ -61,18 +62,25 @@ pub fn run(args: &Settings) -> Result<u8> {
         path: actions_dir.clone(),
         source,
     })?;
-    let (live, left_out) = importable(live);
+    let owner = tenant.config.owner();
+    let (live, left_out) = importable(live, owner);
     let files = file_names(live.actions.iter().map(|a| a.name.as_str()));
     for a in &live.actions {
         let path = actions_dir.join(&files[&a.name]);
         write(&path, strip_header(&a.code))?;
     }
-    let config = config_text(&domain, credentials_block(&tenant_text), &live, &files);
+    let config = config_text(
+        &domain,
+        owner,
+        credentials_block(&tenant_text),
+        &live,
+        &files,
+    );
     let file = out.join("tenant.yaml");
     write(&file, &config)?;
     for (name, why) in &left_out {
         crate::output::status(&format!(
-            "warning: left out the live action {name:?}: {why}; it stays as it is, unmanaged (rename it in the Auth0 dashboard and import again to manage it)"
+            "warning: left out the live action {name:?}: {why}"
         ));
     }
     crate::output::status(&format!(
@@ -84,22 +92,26 @@ pub fn run(args: &Settings) -> Result<u8> {
     Ok(0)
 }
 
-/// The live state without the actions a config cannot name, and those left out with why. Their
-/// bindings are left out of the flow too; `unmanaged: keep` keeps them bound.
-fn importable(mut live: LiveState) -> (LiveState, Vec<(String, &'static str)>) {
+/// The live state without the actions a config cannot name or another owner manages (the
+/// written config would claim them: a plan error), and those left out with why. Their bindings
+/// are left out of the flow too; `unmanaged: keep` and the merge rule keep them bound.
+fn importable(mut live: LiveState, owner: &str) -> (LiveState, Vec<(String, String)>) {
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     for a in &live.actions {
         *seen.entry(a.name.as_str()).or_default() += 1;
     }
-    let mut left_out: Vec<(String, &'static str)> = Vec::new();
+    let mut left_out: Vec<(String, String)> = Vec::new();
     let keep: BTreeSet<String> = live
         .actions
         .iter()
         .filter_map(|a| {
-            let why = if seen.get(a.name.as_str()).copied().unwrap_or(0) > 1 {
-                "several live actions have this name"
+            let unmanaged = "it stays as it is, unmanaged (rename it in the Auth0 dashboard and import again to manage it)";
+            let why = if let Belongs::Owner(other) = a.belongs(owner) {
+                format!("loginflow manages it for the owner {other:?} (another tenant file); it stays as it is, managed from that file")
+            } else if seen.get(a.name.as_str()).copied().unwrap_or(0) > 1 {
+                format!("several live actions have this name; {unmanaged}")
             } else if !crate::validate::auth0_rules::usable_action_name(&a.name) {
-                "a config cannot name it (1–100 characters, no control characters, no leading or trailing spaces)"
+                format!("a config cannot name it (1–100 characters, no control characters, no leading or trailing spaces); {unmanaged}")
             } else {
                 return Some(a.name.clone());
             };
@@ -229,6 +241,7 @@ fn yaml_str(s: &str) -> String {
 
 fn config_text(
     domain: &str,
+    owner: &str,
     credentials: Option<String>,
     live: &LiveState,
     files: &BTreeMap<String, String>,
@@ -238,6 +251,9 @@ fn config_text(
         "# Written by `loginflow import`: every action of the tenant as a `custom` action.\n",
     );
     let _ = writeln!(y, "version: 1\ntenant:\n  domain: {}", yaml_str(domain));
+    if owner != DEFAULT_OWNER {
+        let _ = writeln!(y, "  owner: {}", yaml_str(owner));
+    }
     if let Some(c) = credentials {
         y.push_str(&c);
     }

@@ -1,12 +1,16 @@
 //! `loginflow rollback FILE [--to APPLY_ID] [--yes] [--prune]`: plan the return to the state
 //! right after an earlier apply (default: the one before the last), show it, ask (unless
-//! `--yes`; never without a terminal), then carry it out in apply's order.
+//! `--yes`; never without a terminal), then take the apply lock, read and plan again under it,
+//! and carry it out in apply's order only if it still makes exactly the writes shown. A rollback
+//! with nothing to do takes no lock.
 
+use crate::apply::Report;
 use crate::config::load::LoadedTenant;
 use crate::error::{Error, Result};
+use crate::history::rollback::RollbackPlan;
 use crate::history::{self, format, rollback};
 use crate::pipeline::{load_valid, naming_file, owner};
-use crate::state::LiveBinding;
+use crate::state::{LiveBinding, LiveState};
 use crate::tenant::TenantClient;
 
 /// Runs `rollback`; exit 0 when the tenant is back, 1 otherwise.
@@ -41,31 +45,7 @@ async fn roll_back(
     args: &Settings,
     label: &str,
 ) -> Result<u8> {
-    let flow = tenant.config.flow.clone().unwrap_or_default();
-    let triggers: Vec<_> = flow.triggers().into_iter().map(|(t, _)| t).collect();
-    let mut live = crate::state::read::read(client, &triggers, owner).await?;
-    let owner = tenant.config.owner();
-    let h = history::read(client, &live, owner, None).await?;
-    let target = match &args.to {
-        Some(id) => h.find(id).map_err(|m| {
-            Error::other(
-                m,
-                Some("`loginflow history FILE` lists the applies it can reach".into()),
-            )
-        })?,
-        None => rollback::default_target(&h)?,
-    };
-    // Triggers the record names that the config no longer manages.
-    for trigger in target.bindings.keys() {
-        if !live.bindings.contains_key(trigger) {
-            let list = client.list_bindings(trigger).await?;
-            live.bindings.insert(
-                trigger.clone(),
-                list.iter().map(LiveBinding::from_api).collect(),
-            );
-        }
-    }
-    let plan = rollback::plan(label, owner, &h, target, &live, args.prune);
+    let (_, plan) = read_and_plan(client, tenant, args.to.as_deref(), args.prune, label).await?;
     crate::output::data(&format::rollback_plan(&plan));
     if !plan.has_changes() {
         return Ok(0);
@@ -87,8 +67,9 @@ async fn roll_back(
         crate::lock::timeout(),
     )
     .await?;
-    let report = rollback::apply(client, &plan, &live).await;
+    let report = replan_and_apply(client, tenant, &plan, args.prune, label).await;
     crate::lock::release(held).await;
+    let report = report?;
     eprint!("{}", report.render());
     if !report.failed() {
         crate::output::status(&format!(
@@ -97,6 +78,66 @@ async fn roll_back(
         ));
     }
     Ok(u8::from(report.failed()))
+}
+
+/// Under the lock: reads the tenant and plans the return to the apply shown again, and carries
+/// it out only if it makes exactly the writes shown (with `--yes` too: the target was picked
+/// from the history as it was, and a change since may be an apply this would undo unseen).
+async fn replan_and_apply(
+    client: &TenantClient,
+    tenant: &LoadedTenant,
+    shown: &RollbackPlan,
+    prune: bool,
+    label: &str,
+) -> Result<Report> {
+    let (live, plan) = read_and_plan(client, tenant, Some(&shown.target.id), prune, label).await?;
+    if !plan.same_writes(shown) {
+        return Err(Error::other(
+            "the tenant changed since the rollback plan was shown; nothing was changed",
+            Some(format!(
+                "run `loginflow rollback {label} --to {}` again and review the new plan",
+                shown.target.id
+            )),
+        ));
+    }
+    Ok(rollback::apply(client, &plan, &live).await)
+}
+
+/// Reads the tenant and its history and plans the return to `to` (default: the apply before
+/// the last).
+async fn read_and_plan(
+    client: &TenantClient,
+    tenant: &LoadedTenant,
+    to: Option<&str>,
+    prune: bool,
+    label: &str,
+) -> Result<(LiveState, RollbackPlan)> {
+    let flow = tenant.config.flow.clone().unwrap_or_default();
+    let triggers: Vec<_> = flow.triggers().into_iter().map(|(t, _)| t).collect();
+    let mut live = crate::state::read::read(client, &triggers, owner).await?;
+    let owner = tenant.config.owner();
+    let h = history::read(client, &live, owner, None).await?;
+    let target = match to {
+        Some(id) => h.find(id).map_err(|m| {
+            Error::other(
+                m,
+                Some("`loginflow history FILE` lists the applies it can reach".into()),
+            )
+        })?,
+        None => rollback::default_target(&h)?,
+    };
+    // Triggers the record names that the config no longer manages.
+    for trigger in target.bindings.keys() {
+        if !live.bindings.contains_key(trigger) {
+            let list = client.list_bindings(trigger).await?;
+            live.bindings.insert(
+                trigger.clone(),
+                list.iter().map(LiveBinding::from_api).collect(),
+            );
+        }
+    }
+    let plan = rollback::plan(label, owner, &h, target, &live, prune);
+    Ok((live, plan))
 }
 
 /// Asks once, on the terminal; without one, refuses rather than waiting for input.

@@ -24,7 +24,7 @@ use crate::tenant::TenantClient;
 use crate::tenant::api_types::{ApiVersion, BuildStatus};
 
 /// One action made to run an earlier version again.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Restore {
     pub name: String,
     pub id: String,
@@ -35,7 +35,7 @@ pub struct Restore {
 }
 
 /// A managed action created after the target apply.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Created {
     pub name: String,
     pub id: String,
@@ -58,6 +58,14 @@ pub struct RollbackPlan {
 impl RollbackPlan {
     pub fn has_changes(&self) -> bool {
         !(self.actions.is_empty() && self.bindings.is_empty() && self.deletes.is_empty())
+    }
+
+    /// Whether `other` makes exactly the same writes (notes and kept names aside).
+    pub fn same_writes(&self, other: &RollbackPlan) -> bool {
+        self.target.id == other.target.id
+            && self.actions == other.actions
+            && self.bindings == other.bindings
+            && self.deletes == other.deletes
     }
 }
 

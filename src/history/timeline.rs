@@ -33,7 +33,7 @@ pub struct ActionVersions {
 }
 
 /// One version an event made live.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
     pub action: String,
     pub action_id: String,

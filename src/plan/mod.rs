@@ -7,6 +7,7 @@ pub mod format;
 pub mod merge;
 pub mod model;
 pub mod saved;
+pub mod shown;
 
 pub use compute::{PlanError, compute};
 pub use model::{ActionPlan, BindingPlan, Op, Plan};

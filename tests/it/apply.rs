@@ -6,7 +6,7 @@ mod basic;
 mod faults;
 pub mod harness;
 mod kill;
-mod lock;
+pub mod lock;
 mod pending;
 mod prop;
 mod readonly;

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use crate::apply::harness::{Act, Env, Tenant, with_lock};
+use crate::apply::lock::{finish, foreign_lock, is_lock_create};
 use crate::common::texts;
 
 const VERSION_DEPLOY: &str = "POST /api/v2/actions/actions/{actionId}/versions/{id}/deploy";
@@ -142,6 +143,63 @@ fn three_applies_history_and_a_rollback_without_builds() {
         "20000101T000000.000Z-0000",
     ]);
     assert_eq!(out.status.code(), Some(1));
+}
+
+/// A rollback shows its plan, then waits for a lock another run holds; meanwhile the bindings
+/// change. Under the lock it plans again, finds other writes than those shown, and refuses.
+#[test]
+fn a_rollback_refuses_when_the_tenant_changed_while_it_waited_for_the_lock() {
+    let env = Env::new();
+    env.write(&tenant(["1", "1", "1"], ["a", "b", "c"]));
+    env.apply_ok(&[]);
+    let first = snapshot(&env);
+    env.write(&tenant(["2", "1", "1"], ["a", "b", "c"]));
+    env.apply_ok(&[]);
+    let changed = snapshot(&env);
+    foreign_lock(&env, 4242, 600);
+    env.reset_stats();
+    let child = env.spawn(&["rollback", "tenant.yaml", "--yes"]);
+    // Its plan is made and shown once its lock create meets the held lock.
+    env.wait(|| {
+        env.log()
+            .iter()
+            .any(|r| is_lock_create(r) && r["status"] == 409)
+    });
+    env.bind(&["c", "b", "a"]);
+    env.unlock();
+    let (code, o, e) = finish(child);
+    assert_eq!(code, 1, "{o}\n{e}");
+    assert!(
+        o.contains("~ a: v2 → v1 again"),
+        "the plan was not shown:\n{o}"
+    );
+    assert!(
+        e.contains("the tenant changed since the rollback plan was shown; nothing was changed"),
+        "{e}"
+    );
+    assert!(
+        e.contains("run `loginflow rollback tenant.yaml --to "),
+        "{e}"
+    );
+    // Nothing written but the lock, which is released.
+    assert_eq!(env.writes().get(VERSION_DEPLOY), None, "{e}");
+    assert!(snapshot(&env) == (changed.0, vec!["c".into(), "b".into(), "a".into()]));
+    assert_eq!(env.action_names(), ["a", "b", "c"]);
+
+    // Run again, it rolls back what it now shows.
+    let out = env.run(&["rollback", "tenant.yaml", "--yes"]);
+    let (o, e) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{o}\n{e}");
+    assert!(snapshot(&env) == first, "{o}\n{e}");
+
+    // Back there already: nothing to do, no lock taken, nothing written.
+    let h = history_json(&env);
+    let to = h["applies"][0]["rollback_to"].as_str().unwrap().to_string();
+    env.reset_stats();
+    let out = env.run(&["rollback", "tenant.yaml", "--to", &to, "--yes"]);
+    let (o, e) = texts(&out);
+    assert_eq!(out.status.code(), Some(0), "{o}\n{e}");
+    assert!(env.writes().is_empty(), "{:?}\n{o}\n{e}", env.writes());
 }
 
 #[test]

@@ -5,7 +5,8 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::common::loginflow;
+use crate::apply::harness::{Act, Env, Tenant};
+use crate::common::{loginflow, texts};
 use loginflow_emulator::EmulatorOptions;
 
 use crate::common::emulator::Client;
@@ -264,4 +265,83 @@ async fn every_live_name_gets_its_own_file_and_the_config_validates() {
         .map(|u| u["name"].as_str().unwrap())
         .collect();
     assert_eq!(unowned.len(), 3, "{unowned:?}");
+}
+
+/// Imports the Env's tenant with tenant file `src` into `out/` (credential files copied along);
+/// returns the written config and import's stderr.
+fn import_with(env: &Env, src: &str, out: &str) -> (String, String) {
+    let run = env.run(&["import", "--tenant", src, "--out", out]);
+    let (_, e) = texts(&run);
+    assert_eq!(run.status.code(), Some(0), "{e}");
+    let dir = env.dir.path();
+    for f in ["id", "secret"] {
+        std::fs::copy(dir.join(f), dir.join(out).join(f)).unwrap();
+    }
+    let config = std::fs::read_to_string(dir.join(out).join("tenant.yaml")).unwrap();
+    (config, e)
+}
+
+/// The plan of an imported config as `(action, op)`, exit code 2 (changes) required.
+fn imported_plan(env: &Env, file: &str) -> Vec<(String, String)> {
+    let out = env.run(&["plan", file, "--format", "json", "--detailed-exitcode"]);
+    let (o, e) = texts(&out);
+    assert_eq!(out.status.code(), Some(2), "{o}\n{e}");
+    let doc: serde_json::Value = serde_json::from_str(&o).unwrap();
+    doc["tenants"][0]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let name = a["name"].as_str().unwrap().to_string();
+            (name, a["op"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+/// Two tenant files share a tenant: import through one of them leaves out the actions
+/// loginflow manages for the other owner (each named on stderr with its owner), keeps its own
+/// owner's managed actions (as `custom`, written under the same `tenant.owner`) and the unmanaged
+/// ones, and the written config plans without an ownership conflict.
+#[test]
+fn import_leaves_out_the_actions_of_other_owners() {
+    let env = Env::new();
+    let mut pay = Tenant::new(vec![Act::claims("pay1", "1"), Act::claims("pay2", "1")]);
+    pay.owner = Some("payments");
+    env.write_as("payments.yaml", &pay);
+    let out = env.run(&["apply", "payments.yaml", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}", texts(&out).1);
+    env.write(&Tenant::new(vec![Act::claims("mine", "1")]));
+    env.apply_ok(&[]);
+    env.foreign("legacy", true);
+
+    let (config, e) = import_with(&env, "tenant.yaml", "imported");
+    for name in ["pay1", "pay2"] {
+        assert!(
+            e.contains(&format!("warning: left out the live action \"{name}\": loginflow manages it for the owner \"payments\" (another tenant file)")),
+            "{e}"
+        );
+        assert!(!config.contains(name), "{config}");
+    }
+    assert!(!config.contains("owner:"), "{config}");
+    assert!(e.contains("imported 2 action(s)"), "{e}");
+    let ops = imported_plan(&env, "imported/tenant.yaml");
+    assert!(
+        ops.iter().all(|(n, _)| n == "mine" || n == "legacy"),
+        "{ops:?}"
+    );
+    assert!(ops.contains(&("mine".into(), "update".into())), "{ops:?}");
+    assert!(ops.contains(&("legacy".into(), "adopt".into())), "{ops:?}");
+
+    // Through the other file: the same owner, and the default owner's action left out.
+    let (config, e) = import_with(&env, "payments.yaml", "imported-payments");
+    assert!(config.contains("  owner: \"payments\"\n"), "{config}");
+    assert!(
+        e.contains(
+            "left out the live action \"mine\": loginflow manages it for the owner \"default\""
+        ),
+        "{e}"
+    );
+    let ops = imported_plan(&env, "imported-payments/tenant.yaml");
+    assert!(ops.iter().all(|(n, _)| n != "mine"), "{ops:?}");
+    assert!(ops.contains(&("legacy".into(), "adopt".into())), "{ops:?}");
 }

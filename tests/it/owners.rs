@@ -7,6 +7,7 @@
 use serde_json::Value;
 
 use crate::apply::harness::{Act, Env, Tenant};
+use crate::apply::lock::{finish, foreign_lock, is_lock_create};
 use crate::common::{fixture, loginflow, run_in, texts};
 
 /// A team's file: claims actions named `prefix1..=n` bound in `flow` order, with `--prune` on
@@ -145,11 +146,9 @@ fn two_owners_with_prune_and_remove_never_touch_each_other() {
     converged(&env, "teams/renamed.yaml");
 }
 
-/// `apply a.yaml b.yaml` on one tenant applies the files one after the other in the order given:
-/// both teams bound, each block in its own order; later each reorders only its own block.
-#[test]
-fn applying_both_files_at_once_binds_both_teams() {
-    let env = Env::new();
+/// Writes `a.yaml` (team-a: a1, a2) and `b.yaml` (team-b: b1, b2), both keeping the unmanaged
+/// `dash`, bound alone.
+fn two_teams(env: &Env) -> (Tenant, Tenant) {
     env.foreign("dash", true);
     env.bind(&["dash"]);
     let mut a = team("team-a", &["a1", "a2"], "1");
@@ -158,8 +157,20 @@ fn applying_both_files_at_once_binds_both_teams() {
     b.unmanaged = None;
     env.write_as("a.yaml", &a);
     env.write_as("b.yaml", &b);
+    (a, b)
+}
+
+/// `apply a.yaml b.yaml` on one tenant applies the files one after the other in the order given:
+/// both teams bound, each block in its own order; later each reorders only its own block.
+#[test]
+fn applying_both_files_at_once_binds_both_teams() {
+    let env = Env::new();
+    let (mut a, mut b) = two_teams(&env);
     let (_, e) = run_ok(&env, &["apply", "a.yaml", "b.yaml", "--yes"]);
     assert!(!e.contains("FAILED"), "{e}");
+    // b.yaml's plan under the lock differs from the one shown only by what a.yaml just did:
+    // still the plan shown (asked, it would not be refused).
+    assert!(!e.contains(CHANGED), "{e}");
     assert_eq!(env.bound_names(), ["dash", "a1", "a2", "b1", "b2"]);
     converged(&env, "a.yaml");
     converged(&env, "b.yaml");
@@ -170,8 +181,45 @@ fn applying_both_files_at_once_binds_both_teams() {
     b.flow.reverse();
     env.write_as("a.yaml", &a);
     env.write_as("b.yaml", &b);
-    run_ok(&env, &["apply", "b.yaml", "a.yaml", "--yes"]);
+    let (_, e) = run_ok(&env, &["apply", "b.yaml", "a.yaml", "--yes"]);
+    assert!(!e.contains(CHANGED), "{e}");
     assert_eq!(env.bound_names(), ["dash", "a2", "a1", "b2", "b1"]);
+    converged(&env, "a.yaml");
+    converged(&env, "b.yaml");
+}
+
+/// What apply says when the plan under the lock is not the plan shown (with `--yes` it goes on
+/// with the fresh plan; asked, it refuses).
+const CHANGED: &str = "the tenant changed while this apply waited for its lock";
+
+/// Both files in one run, while another run holds the lock; meanwhile someone edits b1's draft
+/// in the dashboard. a.yaml's plan is still the one shown; b.yaml's is not, though a.yaml's
+/// changes to the shared trigger are left out of its comparison.
+#[test]
+fn a_change_by_someone_else_is_still_seen_after_an_earlier_file() {
+    let env = Env::new();
+    let (_, mut b) = two_teams(&env);
+    run_ok(&env, &["apply", "b.yaml", "--yes"]);
+    b.flow.reverse();
+    env.write_as("b.yaml", &b);
+    foreign_lock(&env, 4242, 600);
+    env.reset_stats();
+    let child = env.spawn(&["apply", "a.yaml", "b.yaml", "--yes"]);
+    env.wait(|| {
+        env.log()
+            .iter()
+            .any(|r| is_lock_create(r) && r["status"] == 409)
+    });
+    env.dashboard_edit(
+        "b1",
+        "exports.onExecutePostLogin = async () => {}; // edited",
+    );
+    run_ok(&env, &["unlock", "a.yaml", "--force"]);
+    let (code, o, e) = finish(child);
+    assert_eq!(code, 0, "{o}\n{e}");
+    assert!(e.contains(&format!("b.yaml: {CHANGED}")), "{e}");
+    assert!(!e.contains(&format!("a.yaml: {CHANGED}")), "{e}");
+    assert_eq!(env.bound_names(), ["dash", "b2", "b1", "a1", "a2"]);
     converged(&env, "a.yaml");
     converged(&env, "b.yaml");
 }

@@ -32,7 +32,7 @@ fn three() -> Tenant {
     ])
 }
 
-fn finish(child: Child) -> (i32, String, String) {
+pub fn finish(child: Child) -> (i32, String, String) {
     let out: Output = child.wait_with_output().unwrap();
     let (o, e) = texts(&out);
     (out.status.code().unwrap_or(-1), o, e)
@@ -48,7 +48,7 @@ fn together(env: &Env, a: &str, b: &str) -> String {
     format!("{e1}\n{e2}")
 }
 
-fn is_lock_create(r: &Value) -> bool {
+pub fn is_lock_create(r: &Value) -> bool {
     r["method"] == "POST"
         && r["template"] == "/api/v2/actions/actions"
         && r["body"].as_str().is_some_and(|b| b.contains(LOCK))
@@ -160,7 +160,7 @@ fn two_files_on_one_tenant_serialise_and_both_converge() {
 }
 
 /// Creates a lock as another run would have left it.
-fn foreign_lock(env: &Env, pid: u32, ttl_secs: u64) {
+pub fn foreign_lock(env: &Env, pid: u32, ttl_secs: u64) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
