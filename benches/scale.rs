@@ -48,7 +48,7 @@ async fn two_hundred_tenants() {
     .unwrap();
     for i in 0..TENANTS {
         let yaml = format!(
-            "version: 1\ntenant:\n  domain: {}\n  credentials:\n    client_id: {{ file: ../id }}\n    client_secret: {{ file: ../id }}\n  rate_limit: {{ per_second: 50, burst: 20 }}\nactions:\n  t{i:03}-rule:\n    kind: custom\n    code: ../rule.js\n",
+            "version: 1\ntenant:\n  domain: {}\n  owner: t{i:03}\n  credentials:\n    client_id: {{ file: ../id }}\n    client_secret: {{ file: ../id }}\n  rate_limit: {{ per_second: 50, burst: 20 }}\nactions:\n  t{i:03}-rule:\n    kind: custom\n    code: ../rule.js\n",
             emu.base_url()
         );
         std::fs::write(tenants.join(format!("t{i:03}.yaml")), yaml).unwrap();
@@ -82,7 +82,8 @@ async fn two_hundred_tenants() {
         peak < 512 * 1024,
         "peak memory {peak} KiB for {TENANTS} tenants"
     );
-    // The files share one emulator, which is one Auth0 tenant to them, so their applies took
+    // The files share one emulator, which is one Auth0 tenant to them (each file its own
+    // owner, as `validate` requires), so their applies took
     // its apply lock one after another: each took it once and deleted it once (the only
     // deletes of the run). No duplicate was created: the converged plan above would have
     // refused two live actions of one name.

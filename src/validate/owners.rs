@@ -23,11 +23,13 @@ pub fn check(tenants: &[&LoadedTenant]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for ((domain, owner), files) in groups.into_iter().filter(|(_, f)| f.len() > 1) {
         for t in &files {
-            let others: Vec<String> = files
-                .iter()
-                .filter(|o| o.path() != t.path())
-                .map(|o| format!("`{}`", o.path().display()))
-                .collect();
+            let others = name_some(
+                files
+                    .iter()
+                    .filter(|o| o.path() != t.path())
+                    .map(|o| format!("`{}`", o.path().display()))
+                    .collect(),
+            );
             let declared = t.config.tenant.as_ref().is_some_and(|c| c.owner.is_some());
             let pointer = if declared {
                 "/tenant/owner"
@@ -38,9 +40,8 @@ pub fn check(tenants: &[&LoadedTenant]) -> Vec<Diagnostic> {
                 Code::DuplicateOwner,
                 pointer,
                 format!(
-                    "`{}` and {} both manage `{domain}` as owner `{owner}`: each would take the other's actions for its own",
+                    "`{}` and {others} both manage `{domain}` as owner `{owner}`: each would take the other's actions for its own",
                     t.path().display(),
-                    others.join(", ")
                 ),
             )
             .on_key()
@@ -54,6 +55,16 @@ pub fn check(tenants: &[&LoadedTenant]) -> Vec<Diagnostic> {
     out
 }
 
+/// The other files, the first few by name: one message per file naming every other would grow
+/// with the square of the number of files.
+fn name_some(others: Vec<String>) -> String {
+    const NAMED: usize = 3;
+    match others.len().checked_sub(NAMED) {
+        Some(more) if more > 0 => format!("{} and {more} more files", others[..NAMED].join(", ")),
+        _ => others.join(", "),
+    }
+}
+
 /// The tenant a file manages, as one string; `None` for the embedded local tenant, which is
 /// one per file.
 pub fn tenant_key(t: &LoadedTenant) -> Option<String> {
@@ -62,5 +73,18 @@ pub fn tenant_key(t: &LoadedTenant) -> Option<String> {
         Target::Auth0 { domain } => Some(domain),
         Target::Loopback { base_url } => Some(base_url.to_ascii_lowercase()),
         Target::Local => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_some;
+
+    #[test]
+    fn names_three_files_then_counts_the_rest() {
+        let files = |n: usize| (0..n).map(|i| format!("`t{i}`")).collect::<Vec<_>>();
+        assert_eq!(name_some(files(1)), "`t0`");
+        assert_eq!(name_some(files(3)), "`t0`, `t1`, `t2`");
+        assert_eq!(name_some(files(5)), "`t0`, `t1`, `t2` and 2 more files");
     }
 }
