@@ -349,13 +349,8 @@ pub struct ApplyArgs {
     /// Also delete managed actions that are no longer in the config.
     #[arg(long)]
     pub prune: bool,
-    /// How long to wait for another apply's lock on a tenant (`0`: fail at once; `30s`, `5m`).
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::lock::parse_duration)]
-    pub lock_timeout: std::time::Duration,
-    /// How long this apply's lock stays valid if the run dies without releasing it (default:
-    /// `tenant.lock_ttl`, else 15m).
-    #[arg(long, value_name = "DURATION", value_parser = crate::lock::parse_duration)]
-    pub lock_ttl: Option<std::time::Duration>,
+    #[command(flatten)]
+    pub lock: LockArgs,
     /// The git commit of the config, for the apply record (default: `GITHUB_SHA`,
     /// `CI_COMMIT_SHA`, or `git rev-parse HEAD` in the tenant file's folder).
     #[arg(long, value_name = "SHA")]
@@ -391,6 +386,18 @@ pub struct HistoryArgs {
     pub format: PlanFormat,
 }
 
+/// The tenant lock options `apply` and `rollback` share.
+#[derive(Debug, clap::Args)]
+pub struct LockArgs {
+    /// How long to wait for another run's lock on a tenant (`0`: fail at once; `30s`, `5m`).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = crate::lock::parse_duration)]
+    pub lock_timeout: std::time::Duration,
+    /// How long this run's lock stays valid if it dies without releasing it (default:
+    /// `tenant.lock_ttl`, else 15m).
+    #[arg(long, value_name = "DURATION", value_parser = crate::lock::parse_duration)]
+    pub lock_ttl: Option<std::time::Duration>,
+}
+
 /// Arguments of `rollback`.
 #[derive(Debug, clap::Args)]
 pub struct RollbackArgs {
@@ -405,6 +412,8 @@ pub struct RollbackArgs {
     /// Also delete the managed actions created since that apply.
     #[arg(long)]
     pub prune: bool,
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 /// Arguments of `import`.
@@ -537,6 +546,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             to: args.to,
             yes: args.yes,
             prune: args.prune,
+            lock_timeout: args.lock.lock_timeout,
+            lock_ttl: args.lock.lock_ttl,
         }),
         Command::Test(args) => commands::test::run(&args.settings()?),
         Command::Completions(args) => commands::completions::run(&completion_script(args.shell)),
@@ -651,8 +662,8 @@ impl ApplyArgs {
             target,
             yes: self.yes,
             prune: self.prune,
-            lock_timeout: self.lock_timeout,
-            lock_ttl: self.lock_ttl,
+            lock_timeout: self.lock.lock_timeout,
+            lock_ttl: self.lock.lock_ttl,
             commit: self.commit,
             rollback_on_failure: self.rollback_on_failure,
         })

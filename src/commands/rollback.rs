@@ -13,7 +13,6 @@ use crate::pipeline::{load_valid, naming_file, owner};
 use crate::state::{LiveBinding, LiveState};
 use crate::tenant::TenantClient;
 
-/// Runs `rollback`; exit 0 when the tenant is back, 1 otherwise.
 /// What `rollback` needs, resolved from the command line by `cli`.
 #[derive(Debug)]
 pub struct Settings {
@@ -23,8 +22,13 @@ pub struct Settings {
     pub yes: bool,
     /// Also delete the managed actions created since.
     pub prune: bool,
+    /// How long to wait for another run's lock on the tenant.
+    pub lock_timeout: std::time::Duration,
+    /// How long this run's lock lives, if not the tenant file's `lock_ttl`.
+    pub lock_ttl: Option<std::time::Duration>,
 }
 
+/// Runs `rollback`; exit 0 when the tenant is back, 1 otherwise.
 pub fn run(args: &Settings) -> Result<u8> {
     let tenant = load_valid(&args.file)?;
     let label = args.file.display().to_string();
@@ -56,17 +60,14 @@ async fn roll_back(
             None,
         ));
     }
-    // One writer at a time: the apply lock (default wait and lifetime), as for `apply`.
+    // One writer at a time: the apply lock, as for `apply`.
     let configured = tenant.config.tenant.as_ref();
-    let ttl = crate::lock::ttl(None, configured.and_then(|t| t.lock_ttl.as_deref()))?;
-    let held = crate::lock::acquire(
-        client,
-        label,
-        tenant.base_dir(),
-        ttl,
-        crate::lock::timeout(),
-    )
-    .await?;
+    let ttl = crate::lock::ttl(
+        args.lock_ttl,
+        configured.and_then(|t| t.lock_ttl.as_deref()),
+    )?;
+    let held =
+        crate::lock::acquire(client, label, tenant.base_dir(), ttl, args.lock_timeout).await?;
     let report = replan_and_apply(client, tenant, &plan, args.prune, label).await;
     crate::lock::release(held).await;
     let report = report?;

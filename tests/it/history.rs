@@ -145,6 +145,26 @@ fn three_applies_history_and_a_rollback_without_builds() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// `rollback --lock-timeout 0` does not wait for a lock another run holds: it names the holder
+/// and writes nothing.
+#[test]
+fn a_rollback_with_no_lock_wait_names_the_holder() {
+    let env = Env::new();
+    env.write(&tenant(["1", "1", "1"], ["a", "b", "c"]));
+    env.apply_ok(&[]);
+    env.write(&tenant(["2", "1", "1"], ["a", "b", "c"]));
+    env.apply_ok(&[]);
+    foreign_lock(&env, 4242, 600);
+    let changed = snapshot(&env);
+    env.reset_stats();
+    let out = env.run(&["rollback", "tenant.yaml", "--yes", "--lock-timeout", "0"]);
+    let (o, e) = texts(&out);
+    assert_eq!(out.status.code(), Some(1), "{o}\n{e}");
+    assert!(e.contains("ci-runner-7"), "{e}");
+    assert_eq!(env.writes().get(VERSION_DEPLOY), None, "{e}");
+    assert!(snapshot(&env) == changed);
+}
+
 /// A rollback shows its plan, then waits for a lock another run holds; meanwhile the bindings
 /// change. Under the lock it plans again, finds other writes than those shown, and refuses.
 #[test]
