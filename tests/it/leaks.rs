@@ -269,6 +269,17 @@ async fn no_command_leaks_a_secret_or_token() {
         );
     }
 
+    // The audit trail and the way back: history in every format, a rollback, the file list.
+    for format in ["human", "markdown", "json"] {
+        let args = ["history", "t.yaml", "--format", format];
+        assert_eq!(a.run(&format!("history {format}"), &args, None), 0);
+    }
+    assert_eq!(a.run("rollback", &["rollback", "t.yaml", "--yes"], None), 0);
+    assert_eq!(
+        a.run("list", &["list", "t.yaml", "--format", "json"], None),
+        0
+    );
+
     let logged = a
         .outputs
         .iter()
