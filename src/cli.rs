@@ -107,6 +107,10 @@ pub struct EmulatorArgs {
     /// Where --tls writes its certificate.
     #[arg(long)]
     pub cert_dir: Option<PathBuf>,
+    /// Also accept this client id, granted only `read:actions` (its secret from
+    /// LOGINFLOW_EMULATOR_READ_ONLY_SECRET, default `local`): a pull-request job's credentials.
+    #[arg(long, value_name = "CLIENT_ID")]
+    pub read_only_client: Option<String>,
 }
 
 impl EmulatorArgs {
@@ -125,6 +129,11 @@ impl EmulatorArgs {
             faults: self.faults.unwrap_or_default(),
             state_file: self.state,
             tls_cert_dir: if self.tls { self.cert_dir } else { None },
+            clients: self
+                .read_only_client
+                .map(commands::emulator::read_only)
+                .into_iter()
+                .collect(),
             ..EmulatorOptions::default()
         };
         commands::emulator::Settings {

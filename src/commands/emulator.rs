@@ -1,12 +1,25 @@
 //! `loginflow emulator`: runs the embedded local tenant standalone on loopback until SIGINT or
 //! SIGTERM, printing its base URL on stdout once it listens (one line, for scripts).
 
-use loginflow_emulator::{Emulator, EmulatorOptions};
+use loginflow_emulator::{ClientGrant, Emulator, EmulatorOptions};
 
 use crate::error::{Error, Result};
 
 /// Environment variable holding the client secret (never a flag: flags show in `ps`).
 pub const SECRET_ENV: &str = "LOGINFLOW_EMULATOR_CLIENT_SECRET";
+
+/// Environment variable holding the `--read-only-client`'s secret.
+pub const READ_ONLY_SECRET_ENV: &str = "LOGINFLOW_EMULATOR_READ_ONLY_SECRET";
+
+/// The `--read-only-client`: granted only `read:actions`, as a pull-request job's client is.
+pub fn read_only(client_id: String) -> ClientGrant {
+    ClientGrant {
+        client_id,
+        client_secret: std::env::var(READ_ONLY_SECRET_ENV)
+            .unwrap_or_else(|_| EmulatorOptions::default().client_secret),
+        scope: "read:actions".into(),
+    }
+}
 
 /// What `emulator` runs: the emulator's options and the port to listen on.
 #[derive(Debug, Clone, Default)]

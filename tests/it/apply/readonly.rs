@@ -127,3 +127,62 @@ fn a_changed_secret_makes_the_plan_stale_for_its_action() {
     assert!(!e.contains("rotated") && !e.contains(VALUE), "{e}");
     assert_eq!(env.writes(), map(&[]), "a stale plan wrote");
 }
+
+/// `loginflow emulator --read-only-client`: a standalone emulator on which a pull-request job's
+/// client plans but cannot write (the refusal names the scope it lacks).
+#[test]
+fn the_standalone_emulator_takes_a_read_only_client() {
+    use std::io::BufRead;
+    /// Stops the emulator however the test ends.
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = crate::common::loginflow()
+        .args([
+            "emulator",
+            "--no-rate-limit",
+            "--read-only-client",
+            "pr-reader",
+        ])
+        .env("LOGINFLOW_EMULATOR_READ_ONLY_SECRET", "pr-secret-31d7")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _stop = Stop(child);
+    let mut base = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut base)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::write(
+        dir.path().join("t.yaml"),
+        format!(
+            "version: 1\ntenant:\n  domain: {}\nactions:\n  a:\n    kind: claims\n    namespace: https://acme.example.com/\n    claims: [{{ name: x, value: 1 }}]\nflow:\n  post-login: [a]\n",
+            base.trim()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        crate::common::loginflow()
+            .current_dir(dir.path())
+            .args(args)
+            .env("AUTH0_CLIENT_ID", "pr-reader")
+            .env("AUTH0_CLIENT_SECRET", "pr-secret-31d7")
+            .env_remove("AUTH0_ACCESS_TOKEN")
+            .output()
+            .unwrap()
+    };
+    let plan = run(&["plan", "t.yaml", "--detailed-exitcode"]);
+    let apply = run(&["apply", "t.yaml", "--yes"]);
+    let (o, e) = texts(&plan);
+    assert_eq!(plan.status.code(), Some(2), "{o}\n{e}");
+    let (o, e) = texts(&apply);
+    assert_eq!(apply.status.code(), Some(1), "{o}\n{e}");
+    assert!(e.contains("create:actions"), "{e}");
+}
