@@ -158,14 +158,7 @@ async fn plan_ask_apply(
     }
     let accepted = if yes { Accepted::Yes } else { Accepted::Asked };
     // Only now: a handler installed before the question would keep Ctrl-C from ending it.
-    let interrupted = tokio::spawn(async {
-        let code = crate::lock::interrupted().await;
-        crate::lock::release_all().await;
-        output::status(
-            "interrupted: the apply lock is released; writes already made stay, and a re-run converges",
-        );
-        std::process::exit(i32::from(code));
-    });
+    let interrupted = crate::lock::release_on_interrupt();
     let labels: Vec<String> = changed.iter().map(|(p, _)| p.prepared.label()).collect();
     let lock_ttl = args.lock_ttl;
     let turns = turns(&changed);

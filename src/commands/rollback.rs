@@ -66,10 +66,16 @@ async fn roll_back(
         args.lock_ttl,
         configured.and_then(|t| t.lock_ttl.as_deref()),
     )?;
-    let held =
-        crate::lock::acquire(client, label, tenant.base_dir(), ttl, args.lock_timeout).await?;
-    let report = replan_and_apply(client, tenant, &plan, args.prune, label).await;
-    crate::lock::release(held).await;
+    let interrupted = crate::lock::release_on_interrupt();
+    let report = async {
+        let held =
+            crate::lock::acquire(client, label, tenant.base_dir(), ttl, args.lock_timeout).await?;
+        let report = replan_and_apply(client, tenant, &plan, args.prune, label).await;
+        crate::lock::release(held).await;
+        report
+    }
+    .await;
+    interrupted.abort();
     let report = report?;
     eprint!("{}", report.render());
     if !report.failed() {

@@ -238,8 +238,22 @@ pub async fn release_all() {
     let _ = crate::runtime::join_all(tasks).await;
 }
 
+/// On SIGINT or SIGTERM: releases every lock this process holds, says so and exits (130 or
+/// 143). Spawned once the question is answered (before, Ctrl-C must end the prompt) and aborted
+/// when the writes are done.
+pub fn release_on_interrupt() -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async {
+        let code = interrupted().await;
+        release_all().await;
+        crate::output::status(
+            "interrupted: the apply lock is released; writes already made stay, and a re-run converges",
+        );
+        std::process::exit(i32::from(code));
+    })
+}
+
 /// Waits for SIGINT or SIGTERM; returns the exit code to use (130 or 143).
-pub async fn interrupted() -> u8 {
+async fn interrupted() -> u8 {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

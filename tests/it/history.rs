@@ -165,6 +165,42 @@ fn a_rollback_with_no_lock_wait_names_the_holder() {
     assert!(snapshot(&env) == changed);
 }
 
+/// SIGTERM during a rollback releases its lock (as for `apply`): a later run need not wait for
+/// the lock to expire.
+#[test]
+fn a_rollback_releases_its_lock_on_sigterm() {
+    let env = Env::with(loginflow_emulator::EmulatorOptions {
+        latency_ms: 150,
+        ..loginflow_emulator::EmulatorOptions::fast()
+    });
+    env.write(&tenant(["1", "1", "1"], ["a", "b", "c"]));
+    env.apply_ok(&[]);
+    env.write(&tenant(["2", "1", "1"], ["a", "b", "c"]));
+    env.apply_ok(&[]);
+    env.reset_stats();
+    let child = env.spawn(&["rollback", "tenant.yaml", "--yes"]);
+    env.wait(|| {
+        env.log()
+            .iter()
+            .any(|r| is_lock_create(r) && r["status"] == 201)
+    });
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (code, _, e) = finish(child);
+    assert_eq!(code, 143, "{e}");
+    assert!(e.contains("interrupted: the apply lock is released"), "{e}");
+    assert!(
+        !env.action_names()
+            .iter()
+            .any(|n| n == "loginflow-apply-lock"),
+        "kept after SIGTERM"
+    );
+    env.apply_ok(&["--lock-timeout", "0"]);
+}
+
 /// A rollback shows its plan, then waits for a lock another run holds; meanwhile the bindings
 /// change. Under the lock it plans again, finds other writes than those shown, and refuses.
 #[test]
