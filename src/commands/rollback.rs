@@ -4,6 +4,8 @@
 //! and carry it out in apply's order only if it still makes exactly the writes shown. A rollback
 //! with nothing to do takes no lock.
 
+use std::collections::BTreeMap;
+
 use crate::apply::Report;
 use crate::config::load::LoadedTenant;
 use crate::error::{Error, Result};
@@ -49,7 +51,7 @@ async fn roll_back(
     args: &Settings,
     label: &str,
 ) -> Result<u8> {
-    let (_, plan) = read_and_plan(client, tenant, args.to.as_deref(), args.prune, label).await?;
+    let (seen, plan) = read_and_plan(client, tenant, args.to.as_deref(), args.prune, label).await?;
     crate::output::data(&format::rollback_plan(&plan));
     if !plan.has_changes() {
         return Ok(0);
@@ -70,7 +72,7 @@ async fn roll_back(
     let report = async {
         let held =
             crate::lock::acquire(client, label, tenant.base_dir(), ttl, args.lock_timeout).await?;
-        let report = replan_and_apply(client, tenant, &plan, args.prune, label).await;
+        let report = replan_and_apply(client, tenant, &plan, &seen, args.prune, label).await;
         crate::lock::release(held).await;
         report
     }
@@ -94,9 +96,17 @@ async fn replan_and_apply(
     client: &TenantClient,
     tenant: &LoadedTenant,
     shown: &RollbackPlan,
+    seen: &LiveState,
     prune: bool,
     label: &str,
 ) -> Result<Report> {
+    // Actions and bindings as the plan saw them mean the same history (a version is only added
+    // by a deploy, which changes the action): the plan shown holds, without reading every
+    // action's versions again.
+    let live = read_live(client, tenant, &shown.target.bindings).await?;
+    if live.actions == seen.actions && live.bindings == seen.bindings {
+        return Ok(rollback::apply(client, shown, &live).await);
+    }
     let (live, plan) = read_and_plan(client, tenant, Some(&shown.target.id), prune, label).await?;
     if !plan.same_writes(shown) {
         return Err(Error::other(
@@ -119,9 +129,7 @@ async fn read_and_plan(
     prune: bool,
     label: &str,
 ) -> Result<(LiveState, RollbackPlan)> {
-    let flow = tenant.config.flow.clone().unwrap_or_default();
-    let triggers: Vec<_> = flow.triggers().into_iter().map(|(t, _)| t).collect();
-    let mut live = crate::state::read::read(client, &triggers, owner).await?;
+    let mut live = read_live(client, tenant, &BTreeMap::new()).await?;
     let owner = tenant.config.owner();
     let h = history::read(client, &live, owner, None).await?;
     let target = match to {
@@ -133,8 +141,31 @@ async fn read_and_plan(
         })?,
         None => rollback::default_target(&h)?,
     };
-    // Triggers the record names that the config no longer manages.
-    for trigger in target.bindings.keys() {
+    read_bindings(client, &mut live, target.bindings.keys()).await?;
+    let plan = rollback::plan(label, owner, &h, target, &live, prune);
+    Ok((live, plan))
+}
+
+/// The live actions and the bindings of the triggers the config manages and of `recorded`'s.
+async fn read_live(
+    client: &TenantClient,
+    tenant: &LoadedTenant,
+    recorded: &BTreeMap<String, Vec<String>>,
+) -> Result<LiveState> {
+    let flow = tenant.config.flow.clone().unwrap_or_default();
+    let triggers: Vec<_> = flow.triggers().into_iter().map(|(t, _)| t).collect();
+    let mut live = crate::state::read::read(client, &triggers, owner).await?;
+    read_bindings(client, &mut live, recorded.keys()).await?;
+    Ok(live)
+}
+
+/// Reads the bindings of the triggers a record names that the config no longer manages.
+async fn read_bindings(
+    client: &TenantClient,
+    live: &mut LiveState,
+    triggers: impl Iterator<Item = &String>,
+) -> Result<()> {
+    for trigger in triggers {
         if !live.bindings.contains_key(trigger) {
             let list = client.list_bindings(trigger).await?;
             live.bindings.insert(
@@ -143,8 +174,7 @@ async fn read_and_plan(
             );
         }
     }
-    let plan = rollback::plan(label, owner, &h, target, &live, prune);
-    Ok((live, plan))
+    Ok(())
 }
 
 /// Asks once, on the terminal; without one, refuses rather than waiting for input.

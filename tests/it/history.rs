@@ -122,6 +122,13 @@ fn three_applies_history_and_a_rollback_without_builds() {
         None,
         "{reads:?}"
     );
+    // Under the lock, an unchanged tenant keeps the plan shown: each action's versions are read
+    // once (for the plan), not again.
+    assert_eq!(
+        reads.get("GET /api/v2/actions/actions/{actionId}/versions"),
+        Some(&3),
+        "{reads:?}"
+    );
     assert_eq!(snapshot(&env), first, "{o}\n{e}");
 
     // The rollback is an apply of its own, and can be rolled back.
