@@ -114,8 +114,13 @@ fn legacy_live_code_falls_back_to_the_code_diff() {
 }
 
 fn diff(a: &str, b: &str, format: &str) -> (Option<i32>, String, String) {
+    diff_in(&fixture("diff"), a, b, format)
+}
+
+/// `loginflow diff A B --format FORMAT` run in `dir`: exit code, stdout, stderr.
+fn diff_in(dir: &std::path::Path, a: &str, b: &str, format: &str) -> (Option<i32>, String, String) {
     let out = loginflow()
-        .current_dir(fixture("diff"))
+        .current_dir(dir)
         .args(["diff", a, b, "--format", format])
         // No secret value and no credential is needed: none is set.
         .env_remove("AUTH0_CLIENT_ID")
@@ -259,17 +264,13 @@ fn an_invalid_file_exits_1_with_its_diagnostics() {
 /// adds (not on `customer-lookup`, which sets its own) — and the action and binding prod adds.
 #[test]
 fn promoting_the_example_staging_to_prod_shows_only_the_overrides() {
-    let out = loginflow()
-        .current_dir(crate::common::root().join("examples/environments"))
-        .args(["diff", "tenants/staging.yaml", "tenants/prod.yaml"])
-        .args(["--format", "json"])
-        .env_remove("AUTH0_CLIENT_ID")
-        .env_remove("AUTH0_CLIENT_SECRET")
-        .env_remove("AUTH0_ACCESS_TOKEN")
-        .output()
-        .unwrap();
-    let (stdout, stderr) = texts(&out);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let (code, stdout, stderr) = diff_in(
+        &crate::common::root().join("examples/environments"),
+        "tenants/staging.yaml",
+        "tenants/prod.yaml",
+        "json",
+    );
+    assert_eq!(code, Some(2), "{stderr}");
     let doc: Value = serde_json::from_str(&stdout).unwrap();
     let changes = summary(&doc);
     let skip = json!({"refresh_token": true});

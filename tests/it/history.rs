@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::apply::harness::{Act, Env, Tenant, with_lock};
-use crate::apply::lock::{finish, foreign_lock, is_lock_create};
+use crate::apply::lock::{finish, foreign_lock, is_lock_create, terminate_once_locked};
 use crate::common::texts;
 
 const VERSION_DEPLOY: &str = "POST /api/v2/actions/actions/{actionId}/versions/{id}/deploy";
@@ -186,25 +186,7 @@ fn a_rollback_releases_its_lock_on_sigterm() {
     env.apply_ok(&[]);
     env.reset_stats();
     let child = env.spawn(&["rollback", "tenant.yaml", "--yes"]);
-    env.wait(|| {
-        env.log()
-            .iter()
-            .any(|r| is_lock_create(r) && r["status"] == 201)
-    });
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let (code, _, e) = finish(child);
-    assert_eq!(code, 143, "{e}");
-    assert!(e.contains("interrupted: the apply lock is released"), "{e}");
-    assert!(
-        !env.action_names()
-            .iter()
-            .any(|n| n == "loginflow-apply-lock"),
-        "kept after SIGTERM"
-    );
+    terminate_once_locked(&env, child);
     env.apply_ok(&["--lock-timeout", "0"]);
 }
 

@@ -38,6 +38,29 @@ pub fn finish(child: Child) -> (i32, String, String) {
     (out.status.code().unwrap_or(-1), o, e)
 }
 
+/// Sends SIGTERM to `child` once it holds the tenant lock (the first lock create answered 201
+/// since the stats were reset), then checks it exits 143 saying the lock is released, and that
+/// the lock action is gone.
+pub fn terminate_once_locked(env: &Env, child: Child) {
+    env.wait(|| {
+        env.log()
+            .iter()
+            .any(|r| is_lock_create(r) && r["status"] == 201)
+    });
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (code, _, e) = finish(child);
+    assert_eq!(code, 143, "{e}");
+    assert!(e.contains("interrupted: the apply lock is released"), "{e}");
+    assert!(
+        !env.action_names().contains(&LOCK.to_string()),
+        "kept after SIGTERM"
+    );
+}
+
 /// Runs `apply FILE --yes` for both files at once; both must exit 0. Returns both stderrs.
 fn together(env: &Env, a: &str, b: &str) -> String {
     let first = env.spawn(&["apply", a, "--yes"]);
@@ -298,23 +321,7 @@ fn the_lock_is_released_on_failure_and_on_sigterm_and_no_op_takes_none() {
     let env = slow();
     env.write(&three());
     let child = env.spawn(&["apply", "tenant.yaml", "--yes"]);
-    env.wait(|| {
-        env.log()
-            .iter()
-            .any(|r| is_lock_create(r) && r["status"] == 201)
-    });
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let (code, _, e) = finish(child);
-    assert_eq!(code, 143, "{e}");
-    assert!(e.contains("interrupted: the apply lock is released"), "{e}");
-    assert!(
-        !env.action_names().contains(&LOCK.to_string()),
-        "kept after SIGTERM"
-    );
+    terminate_once_locked(&env, child);
     env.apply_ok(&["--lock-timeout", "0"]);
     env.assert_converged();
 }
